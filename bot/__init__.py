@@ -1,0 +1,1 @@
+"""MikroVirk bot: runs a local business network's monthly rhythm in Discord."""

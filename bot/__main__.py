@@ -1,0 +1,178 @@
+"""Command line: ``python -m bot [run|check|backup] --config PATH``.
+
+Every expected problem (config, token, database, Discord refusing the login) is printed as one paragraph and
+exits with code 2; nothing a person can fix ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sqlite3
+import sys
+from collections.abc import Sequence
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import discord
+
+from bot.client import MikroVirkBot, discover_extensions
+from bot.config import TOKEN_ENV, Config, ConfigError, format_offset, load_config, load_token
+from bot.logs import configure_logging
+from db.database import backup, bundled_migrations
+
+log = logging.getLogger("bot")
+
+EXIT_OK = 0
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="path to the TOML config file")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="MikroVirk Discord bot. Without a command it runs the bot (token from $DISCORD_TOKEN).",
+        parents=[common],
+    )
+    commands = parser.add_subparsers(dest="command", metavar="{run,check,backup}")
+    commands.add_parser("run", parents=[common], help="connect to Discord and serve the network (the default)")
+    commands.add_parser("check", parents=[common], help="validate config, token and database without connecting")
+    backup_parser = commands.add_parser("backup", parents=[common], help="copy the live database consistently")
+    backup_parser.add_argument("out", type=Path, help="where to write the copy")
+    return parser
+
+
+def _database_state(config: Config) -> tuple[int | None, str]:
+    """The schema version of the configured database (``None`` if the file does not exist yet)."""
+    path = config.database.path
+    if not path.exists():
+        return None, "missing"
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            quick = conn.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        raise ConfigError(
+            "database.path",
+            f"{str(path)!r} is not a readable SQLite database ({error}).",
+            "Point it at the bot's file.",
+        ) from None
+    return version, quick
+
+
+def run_check(config: Config) -> int:
+    load_token()
+    migrations = bundled_migrations()
+    version, health = _database_state(config)
+    latest = migrations[-1].version
+    if version is not None and version > latest:
+        raise ConfigError(
+            "database.path",
+            f"the database is at schema version {version}, newer than this bot ({latest}).",
+            "Upgrade the bot, or restore a backup made by this version.",
+        )
+    if health not in ("ok", "missing"):
+        raise ConfigError("database.path", f"the database failed its quick check: {health}.", "Restore a backup.")
+    pending = [migration.name for migration in migrations if migration.version > (version or 0)]
+    ids, network = config.discord, config.network
+    offsets = ", ".join(format_offset(offset) for offset in config.reminders.offsets)
+    lines = [
+        f"Configuration OK: {config.source}",
+        f"  server {ids.guild_id}; announcements channel {ids.announcements_channel_id}; "
+        f"organisers' channel {ids.organisers_channel_id}; organiser role {ids.organiser_role_id}",
+        f"  network {network.name!r}, time zone {network.timezone.key}, public posts in {network.language!r}, "
+        f"default venue {network.default_venue!r} at {network.default_start:%H:%M}",
+        f"  reminders {offsets} before each meeting",
+        f"Token: {TOKEN_ENV} is set (not shown).",
+        f"Database: {config.database.path} "
+        + ("(will be created)" if version is None else f"(schema version {version}, integrity ok)"),
+        "  would apply migrations: " + (", ".join(pending) if pending else "none, it is up to date"),
+        "Extensions: " + ", ".join(discover_extensions()),
+        f"Would connect to Discord, check the server's channels and role, and sync slash commands to server "
+        f"{ids.guild_id} only if they changed since the last sync.",
+    ]
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def run_backup(config: Config, out: Path) -> int:
+    if not config.database.path.exists():
+        raise ConfigError(
+            "database.path",
+            f"there is no database at {str(config.database.path)!r} to back up.",
+            "Check the path.",
+        )
+    version = backup(config.database.path, out)
+    print(f"Backup written to {out} (schema version {version}, integrity ok).")
+    return EXIT_OK
+
+
+async def run_bot(config: Config, token: str, **bot_options: Any) -> int:
+    """Run until closed by a signal or a fatal problem; returns the process exit code."""
+    bot = MikroVirkBot(config, **bot_options)
+    loop = asyncio.get_running_loop()
+    closing_tasks: set[asyncio.Task[None]] = set()
+
+    def request_shutdown(signame: str) -> None:
+        log.info("shutdown requested", extra={"signal": signame})
+        task = loop.create_task(bot.close())
+        closing_tasks.add(task)
+        task.add_done_callback(closing_tasks.discard)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, request_shutdown, signum.name)
+    try:
+        async with bot:
+            await bot.start(token)
+    except discord.LoginFailure:
+        print(
+            ConfigError(
+                TOKEN_ENV,
+                "Discord rejected the token.",
+                "Copy a fresh token from the Developer Portal (Bot → Reset Token) into the environment variable.",
+            ).paragraph(),
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    except discord.PrivilegedIntentsRequired:
+        print(
+            "Discord refused a privileged gateway intent. Enable it in the Developer Portal (Bot → Privileged "
+            "Gateway Intents) as the README describes.",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        if closing_tasks:
+            await asyncio.gather(*closing_tasks)
+    if bot.startup_error is not None:
+        print(bot.startup_error.paragraph(), file=sys.stderr)
+        return EXIT_CONFIG
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    config_path: Path = getattr(args, "config", Path("config.toml"))
+    command = args.command or "run"
+    try:
+        config = load_config(config_path)
+        if command == "check":
+            return run_check(config)
+        if command == "backup":
+            return run_backup(config, args.out)
+        token = load_token()
+    except ConfigError as error:
+        print(error.paragraph(), file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(secrets=[token])
+    return asyncio.run(run_bot(config, token))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

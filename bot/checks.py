@@ -1,0 +1,40 @@
+"""Slash-command checks. The rule itself lives in :mod:`bot.permissions`; this is the Discord glue."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import discord
+from discord import app_commands
+
+from bot.errors import GuildOnlyError, NotOrganiserError
+from bot.permissions import is_organiser
+
+if TYPE_CHECKING:
+    from bot.client import MikroVirkBot
+
+T = TypeVar("T")
+
+
+def member_is_organiser(bot: MikroVirkBot, member: discord.Member) -> bool:
+    return is_organiser(
+        (role.id for role in member.roles),
+        member.guild_permissions.manage_guild,
+        bot.config.discord.organiser_role_id,
+    )
+
+
+async def _require_organiser(interaction: discord.Interaction[Any]) -> bool:
+    bot: MikroVirkBot = interaction.client
+    member = interaction.user
+    if interaction.guild_id != bot.config.discord.guild_id or not isinstance(member, discord.Member):
+        raise GuildOnlyError()
+    if not member_is_organiser(bot, member):
+        raise NotOrganiserError()
+    return True
+
+
+def organiser_only() -> Callable[[T], T]:
+    """Organiser commands stay visible to everyone (no default_member_permissions); this check runs on use."""
+    return app_commands.check(_require_organiser)

@@ -1,0 +1,247 @@
+"""The bot: a ``commands.Bot`` that owns the database, the scheduler, the translator and the cogs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pkgutil
+from typing import Any
+
+import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord import app_commands
+from discord.ext import commands
+
+import cogs
+from bot.clock import Clock, system_clock
+from bot.config import Config, ConfigError, Language
+from bot.errors import UserFacingError
+from bot.i18n import Catalogue, CatalogueTranslator, default_catalogue, language_for_locale
+from db import command_sync, members
+from db.database import Database
+
+log = logging.getLogger(__name__)
+
+# Discord's "missing permissions"/"missing access" codes for a channel the bot cannot post in.
+_CHANNEL_PERMISSIONS = (
+    "view_channel",
+    "send_messages",
+    "embed_links",
+    "add_reactions",
+    "read_message_history",
+)
+
+
+def discover_extensions() -> list[str]:
+    """Every public module in ``cogs/`` is an extension; modules starting with ``_`` are helpers."""
+    return sorted(
+        f"{cogs.__name__}.{module.name}"
+        for module in pkgutil.iter_modules(cogs.__path__)
+        if not module.name.startswith("_")
+    )
+
+
+def bot_intents() -> discord.Intents:
+    """Only what the features need: guilds (channels, roles) and guild reactions (RSVPs). No privileged intent."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_reactions = True
+    return intents
+
+
+class MikroVirkTree(app_commands.CommandTree["MikroVirkBot"]):
+    """Command tree with the one error path: every failure gets a polite ephemeral answer."""
+
+    async def interaction_check(self, interaction: discord.Interaction[MikroVirkBot], /) -> bool:
+        bot = interaction.client
+        if interaction.guild_id is not None:
+            language = language_for_locale(interaction.locale, bot.config.network.language)
+            try:
+                await members.remember_language(
+                    bot.db, interaction.guild_id, interaction.user.id, language, bot.clock()
+                )
+            except Exception:
+                # Remembering the language is a convenience for later DMs; it must never block the command.
+                log.exception("could not store member language", extra={"user_id": interaction.user.id})
+        return True
+
+    async def on_error(
+        self, interaction: discord.Interaction[MikroVirkBot], error: app_commands.AppCommandError, /
+    ) -> None:
+        bot = interaction.client
+        cause: BaseException = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        if isinstance(cause, UserFacingError):
+            key, params = cause.key, cause.params
+            log.info(
+                "command refused",
+                extra={
+                    "command": _command_name(interaction),
+                    "user_id": interaction.user.id,
+                    "reason": cause.key,
+                },
+            )
+        elif isinstance(cause, app_commands.CommandOnCooldown):
+            key, params = "errors.cooldown", {"seconds": round(cause.retry_after)}
+        elif isinstance(cause, app_commands.BotMissingPermissions):
+            key, params = (
+                "errors.bot_missing_permissions",
+                {"permissions": ", ".join(cause.missing_permissions)},
+            )
+        elif isinstance(cause, app_commands.CheckFailure):
+            key, params = "errors.not_allowed", {}
+        else:
+            key, params = "errors.unexpected", {}
+            log.error(
+                "command failed",
+                exc_info=cause,
+                extra={"command": _command_name(interaction), "user_id": interaction.user.id},
+            )
+        await bot.reply_ephemeral(interaction, bot.text_for(interaction, key, **params))
+
+
+def _command_name(interaction: discord.Interaction[Any]) -> str | None:
+    return interaction.command.qualified_name if interaction.command else None
+
+
+class MikroVirkBot(commands.Bot):
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Clock = system_clock,
+        catalogue: Catalogue | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=bot_intents(),
+            help_command=None,
+            tree_cls=MikroVirkTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.config = config
+        self.clock = clock
+        self.catalogue = catalogue or default_catalogue()
+        self.db = Database(config.database.path)
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.startup_error: ConfigError | None = None
+        self._guild_checked = False
+
+    # -- start-up --------------------------------------------------------------------------------------------------
+
+    async def setup_hook(self) -> None:
+        await self.db.open()
+        applied = await self.db.migrate()
+        log.info("database ready", extra={"migrations_applied": applied})
+        for extension in discover_extensions():
+            await self.load_extension(extension)
+        await self.tree.set_translator(CatalogueTranslator(self.catalogue))
+        self.scheduler.start()
+        await self.sync_commands_if_changed()
+
+    async def command_tree_hash(self, guild: discord.abc.Snowflake) -> str:
+        """A stable hash of exactly what a sync would send for ``guild`` (translations included)."""
+        translator = self.tree.translator
+        assert translator is not None
+        payload = [
+            await command.get_translated_payload(self.tree, translator)
+            for command in self.tree.get_commands(guild=guild)
+        ]
+        payload.sort(key=lambda command: str(command.get("name")))
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+    async def sync_commands_if_changed(self) -> bool:
+        """Sync the tree to the configured guild only when it differs from the last sync (200 creates/day)."""
+        guild = discord.Object(self.config.discord.guild_id)
+        self.tree.copy_global_to(guild=guild)
+        application_id = self.application_id
+        assert application_id is not None, "setup_hook runs after login, which sets the application id"
+        tree_hash = await self.command_tree_hash(guild)
+        if await command_sync.synced_tree_hash(self.db, application_id, guild.id) == tree_hash:
+            log.info("commands unchanged, not syncing", extra={"guild_id": guild.id})
+            return False
+        synced = await self.tree.sync(guild=guild)
+        await command_sync.record_tree_sync(self.db, application_id, guild.id, tree_hash, self.clock())
+        log.info("commands synced", extra={"guild_id": guild.id, "commands": len(synced)})
+        return True
+
+    async def on_ready(self) -> None:
+        if self._guild_checked:
+            return
+        self._guild_checked = True
+        try:
+            self.check_guild_setup()
+        except ConfigError as error:
+            self.startup_error = error
+            log.error("configuration does not match the server", extra={"key": error.key, "problem": error.problem})
+            await self.close()
+            return
+        log.info(
+            "ready",
+            extra={"user_id": self.user.id if self.user else None, "guild_id": self.config.discord.guild_id},
+        )
+
+    def check_guild_setup(self) -> None:
+        """The configured server, channels and role must exist; missing channel permissions are logged."""
+        ids = self.config.discord
+        guild = self.get_guild(ids.guild_id)
+        if guild is None:
+            raise ConfigError(
+                "discord.guild_id",
+                f"the bot is not a member of a server with id {ids.guild_id}.",
+                "Check the id, or invite the bot to the server with the link described in the README.",
+            )
+        for key, channel_id in (
+            ("discord.announcements_channel_id", ids.announcements_channel_id),
+            ("discord.organisers_channel_id", ids.organisers_channel_id),
+        ):
+            channel = guild.get_channel(channel_id)
+            if not isinstance(channel, discord.TextChannel):
+                raise ConfigError(
+                    key,
+                    f"there is no text channel with id {channel_id} in the server '{guild.name}'.",
+                    "Right-click the channel in Discord, choose 'Copy Channel ID' and put that number here.",
+                )
+            missing = [name for name in _CHANNEL_PERMISSIONS if not getattr(channel.permissions_for(guild.me), name)]
+            if missing:
+                log.warning("missing channel permissions", extra={"key": key, "missing": missing})
+        if guild.get_role(ids.organiser_role_id) is None:
+            raise ConfigError(
+                "discord.organiser_role_id",
+                f"there is no role with id {ids.organiser_role_id} in the server '{guild.name}'.",
+                "Open Server Settings → Roles, right-click the organisers' role, choose 'Copy Role ID'.",
+            )
+
+    # -- shutdown ----------------------------------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        await super().close()
+        await self.db.close()
+        log.info("stopped")
+
+    # -- helpers for cogs -------------------------------------------------------------------------------------------
+
+    def language_of(self, interaction: discord.Interaction[Any]) -> Language:
+        """The member's client language (da / en-*), else the network's."""
+        return language_for_locale(interaction.locale, self.config.network.language)
+
+    def text_for(self, interaction: discord.Interaction[Any], key: str, /, **params: object) -> str:
+        return self.catalogue.text(self.language_of(interaction), key, **params)
+
+    def public_text(self, key: str, /, **params: object) -> str:
+        """Text for public posts, in the network's language."""
+        return self.catalogue.text(self.config.network.language, key, **params)
+
+    async def reply_ephemeral(self, interaction: discord.Interaction[Any], content: str) -> None:
+        """Answer privately, whether or not the interaction was already answered or deferred."""
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(content, ephemeral=True)
+            else:
+                await interaction.response.send_message(content, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not answer interaction", exc_info=True, extra={"interaction_id": interaction.id})

@@ -1,0 +1,270 @@
+"""Typed, validated configuration loaded from a TOML file, and the bot token from the environment.
+
+Every problem becomes a :class:`ConfigError` that names the offending key and says how to fix it, so
+``python -m bot`` can print one paragraph and exit with code 2 instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+TOKEN_ENV = "DISCORD_TOKEN"
+Language = Literal["da", "en"]
+LANGUAGES: tuple[Language, ...] = ("da", "en")
+
+_OFFSET_RE = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
+_TIME_RE = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
+
+
+class ConfigError(Exception):
+    """A configuration problem a person can fix; ``key`` names the setting."""
+
+    def __init__(self, key: str, problem: str, fix: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
+        self.fix = fix
+
+    def paragraph(self) -> str:
+        return f"Configuration error in '{self.key}': {self.problem} {self.fix}"
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordConfig:
+    guild_id: int
+    announcements_channel_id: int
+    organisers_channel_id: int
+    organiser_role_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkConfig:
+    name: str
+    timezone: ZoneInfo
+    language: Language
+    default_venue: str
+    default_start: time
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseConfig:
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class RemindersConfig:
+    offsets: tuple[timedelta, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    discord: DiscordConfig
+    network: NetworkConfig
+    database: DatabaseConfig
+    reminders: RemindersConfig
+    source: Path
+
+
+_KNOWN_KEYS: dict[str, frozenset[str]] = {
+    "discord": frozenset({"guild_id", "announcements_channel_id", "organisers_channel_id", "organiser_role_id"}),
+    "network": frozenset({"name", "timezone", "language", "default_venue", "default_start"}),
+    "database": frozenset({"path"}),
+    "reminders": frozenset({"offsets"}),
+}
+
+_ID_FIX = (
+    "Set it to the numeric id: in Discord turn on Settings → Advanced → Developer Mode, then right-click "
+    "the {what} and choose 'Copy ID'."
+)
+
+
+def parse_offset(text: str) -> timedelta:
+    """Parse a reminder offset such as ``7d``, ``24h`` or ``90m``."""
+    match = _OFFSET_RE.match(text)
+    if match is None:
+        raise ValueError(text)
+    amount, unit = int(match.group(1)), match.group(2)
+    return {"d": timedelta(days=amount), "h": timedelta(hours=amount), "m": timedelta(minutes=amount)}[unit]
+
+
+def format_offset(offset: timedelta) -> str:
+    """The inverse of :func:`parse_offset`: ``7d``, ``36h`` or ``90m``."""
+    minutes = offset // timedelta(minutes=1)
+    if minutes % (24 * 60) == 0:
+        return f"{minutes // (24 * 60)}d"
+    if minutes % 60 == 0:
+        return f"{minutes // 60}h"
+    return f"{minutes}m"
+
+
+def parse_clock_time(text: str) -> time:
+    """Parse a wall-clock time written ``17:30`` or ``17.30``."""
+    match = _TIME_RE.match(text)
+    if match is None:
+        raise ValueError(text)
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    table = data.get(name)
+    if table is None:
+        raise ConfigError(name, "the section is missing.", f"Add a [{name}] section as in config.example.toml.")
+    if not isinstance(table, dict):
+        raise ConfigError(name, "must be a section.", f"Write it as [{name}] as in config.example.toml.")
+    unknown = sorted(set(table) - _KNOWN_KEYS[name])
+    if unknown:
+        raise ConfigError(
+            f"{name}.{unknown[0]}",
+            "is not a setting this bot knows (a typo?).",
+            f"Valid keys in [{name}] are: {', '.join(sorted(_KNOWN_KEYS[name]))}.",
+        )
+    return table
+
+
+def _snowflake(table: Mapping[str, Any], section: str, key: str, what: str) -> int:
+    value = table.get(key)
+    full = f"{section}.{key}"
+    if value is None:
+        raise ConfigError(full, "is missing.", _ID_FIX.format(what=what))
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(full, f"must be a positive Discord id, not {value!r}.", _ID_FIX.format(what=what))
+    return value
+
+
+def _text(table: Mapping[str, Any], section: str, key: str, default: str, max_len: int = 100) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{section}.{key}", f"must be non-empty text, not {value!r}.", "Put it in quotes.")
+    if len(value) > max_len:
+        raise ConfigError(f"{section}.{key}", f"is longer than {max_len} characters.", "Shorten it.")
+    return value.strip()
+
+
+def _discord(data: Mapping[str, Any]) -> DiscordConfig:
+    table = _table(data, "discord")
+    return DiscordConfig(
+        guild_id=_snowflake(table, "discord", "guild_id", "server icon"),
+        announcements_channel_id=_snowflake(table, "discord", "announcements_channel_id", "announcements channel"),
+        organisers_channel_id=_snowflake(table, "discord", "organisers_channel_id", "organisers' channel"),
+        organiser_role_id=_snowflake(table, "discord", "organiser_role_id", "organiser role (Server Settings → Roles)"),
+    )
+
+
+def _network(data: Mapping[str, Any]) -> NetworkConfig:
+    table = _table(data, "network") if "network" in data else {}
+    tz_name = _text(table, "network", "timezone", "Europe/Copenhagen")
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            "network.timezone",
+            f"{tz_name!r} is not a known time zone.",
+            'Use an IANA name such as "Europe/Copenhagen".',
+        ) from None
+    language = table.get("language", "da")
+    if language not in LANGUAGES:
+        raise ConfigError("network.language", f'must be "da" or "en", not {language!r}.', 'Write language = "da".')
+    start_text = _text(table, "network", "default_start", "17:30")
+    try:
+        default_start = parse_clock_time(start_text)
+    except ValueError:
+        raise ConfigError(
+            "network.default_start", f"{start_text!r} is not a time of day.", 'Write it as "17:30".'
+        ) from None
+    return NetworkConfig(
+        name=_text(table, "network", "name", "MikroVirk"),
+        timezone=timezone,
+        language=language,
+        default_venue=_text(table, "network", "default_venue", "Møn Bibliotek", max_len=200),
+        default_start=default_start,
+    )
+
+
+def _database(data: Mapping[str, Any], base: Path) -> DatabaseConfig:
+    table = _table(data, "database") if "database" in data else {}
+    raw = _text(table, "database", "path", "data/mikrovirk.sqlite3", max_len=4096)
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        path = base / path
+    return DatabaseConfig(path=path)
+
+
+def _reminders(data: Mapping[str, Any]) -> RemindersConfig:
+    table = _table(data, "reminders") if "reminders" in data else {}
+    raw = table.get("offsets", ["7d", "1d"])
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise ConfigError(
+            "reminders.offsets", f"must be a list of texts, not {raw!r}.", 'Write offsets = ["7d", "1d"].'
+        )
+    offsets: list[timedelta] = []
+    for item in raw:
+        try:
+            offset = parse_offset(item)
+        except ValueError:
+            raise ConfigError(
+                "reminders.offsets",
+                f"{item!r} is not an offset.",
+                'Use a number followed by d (days), h (hours) or m (minutes), e.g. "7d", "24h", "90m".',
+            ) from None
+        if offset <= timedelta(0) or offset > timedelta(days=60):
+            raise ConfigError("reminders.offsets", f"{item!r} must be between 1m and 60d.", 'E.g. "7d".')
+        offsets.append(offset)
+    if len(set(offsets)) != len(offsets):
+        raise ConfigError("reminders.offsets", "lists the same offset twice.", "Remove the duplicate.")
+    return RemindersConfig(offsets=tuple(sorted(offsets, reverse=True)))
+
+
+def parse_config(data: Mapping[str, Any], source: Path) -> Config:
+    """Validate an already-parsed TOML document; relative paths are resolved against ``source``'s folder."""
+    unknown = sorted(set(data) - set(_KNOWN_KEYS))
+    if unknown:
+        raise ConfigError(
+            unknown[0],
+            "is not a section this bot knows (a typo?).",
+            f"Valid sections are: {', '.join(f'[{name}]' for name in _KNOWN_KEYS)}.",
+        )
+    return Config(
+        discord=_discord(data),
+        network=_network(data),
+        database=_database(data, source.parent),
+        reminders=_reminders(data),
+        source=source,
+    )
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate the TOML configuration file at ``path``."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(
+            "--config",
+            f"the file {str(path)!r} does not exist.",
+            "Copy config.example.toml to that path and fill in your server's ids.",
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("--config", f"{str(path)!r} is not valid TOML ({exc}).", "Fix the syntax.") from None
+    return parse_config(data, path.resolve())
+
+
+def load_token(environ: Mapping[str, str] = os.environ) -> str:
+    """Return the bot token from ``DISCORD_TOKEN``; never read from a file that could be committed."""
+    token = environ.get(TOKEN_ENV, "").strip()
+    fix = (
+        f"Create a bot in the Discord Developer Portal (Applications → your app → Bot → Reset Token) and run "
+        f"with the token in the environment: export {TOKEN_ENV}=... (never put it in the config file)."
+    )
+    if not token:
+        raise ConfigError(TOKEN_ENV, "the environment variable is not set.", fix)
+    if token.lower().startswith("bot ") or any(char.isspace() for char in token):
+        raise ConfigError(TOKEN_ENV, "does not look like a bot token (it contains spaces or a 'Bot ' prefix).", fix)
+    return token

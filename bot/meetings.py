@@ -1,0 +1,50 @@
+"""Meetings as the rest of the bot sees them: plain data, no Discord."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+
+class MeetingFormat(enum.StrEnum):
+    """The network's two alternating formats."""
+
+    TOOLS = "1.0"
+    GROWTH = "2.0"
+
+
+class MeetingStatus(enum.StrEnum):
+    PLANNED = "planned"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Meeting:
+    id: int
+    guild_id: int
+    starts_at: datetime  # aware, UTC
+    timezone: ZoneInfo
+    duration: timedelta
+    format: MeetingFormat
+    venue: str
+    topic: str | None
+    speaker: str | None
+    description: str | None
+    capacity: int | None
+    status: MeetingStatus
+    cancel_reason: str | None
+    announcement_channel_id: int | None
+    announcement_message_id: int | None
+    scheduled_event_id: int | None
+    created_by: int
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + self.duration
+
+    @property
+    def local_start(self) -> datetime:
+        """The start in the network's time zone, as members read it."""
+        return self.starts_at.astimezone(self.timezone)

@@ -1,0 +1,1 @@
+"""Feature extensions: every public module here is loaded at start (see bot.client.discover_extensions)."""

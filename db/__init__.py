@@ -1,0 +1,1 @@
+"""The SQLite layer: one connection owner, numbered migrations and one module of SQL per aggregate."""

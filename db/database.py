@@ -1,0 +1,213 @@
+"""The one owner of the SQLite connection: pragmas, migrations, transactions.
+
+The bot holds a single aiosqlite connection. SQLite allows one writer at a time and a transaction on a shared
+connection is visible to every task using it, so all access goes through one :class:`asyncio.Lock`: writes in
+``BEGIN IMMEDIATE`` transactions (:meth:`Database.transaction`), reads in :meth:`Database.read`. At a few thousand
+commits a second this is far more than a monthly meeting needs, and it makes interleaving impossible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager, closing
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5_000
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def bundled_migrations() -> list[Migration]:
+    """The numbered migrations shipped in ``db/migrations``, in order; numbering must have no gaps."""
+    migrations: list[Migration] = []
+    for entry in resources.files("db.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            migrations.append(Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    migrations.sort(key=lambda migration: migration.version)
+    expected = list(range(1, len(migrations) + 1))
+    if [migration.version for migration in migrations] != expected:
+        raise RuntimeError(f"migrations must be numbered 1..N without gaps, found {[m.name for m in migrations]}")
+    return migrations
+
+
+def latest_version() -> int:
+    return len(bundled_migrations())
+
+
+class Connection:
+    """A thin, typed view of the locked connection handed out inside :meth:`Database.read`/``transaction``."""
+
+    def __init__(self, raw: aiosqlite.Connection) -> None:
+        self._raw = raw
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; returns the number of changed rows."""
+        cursor = await self._raw.execute(sql, params)
+        await cursor.close()
+        return cursor.rowcount
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run an INSERT; returns the new row id."""
+        cursor = await self._raw.execute(sql, params)
+        await cursor.close()
+        row_id = cursor.lastrowid
+        if row_id is None:
+            raise RuntimeError("INSERT did not produce a row id")
+        return row_id
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self._raw.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        async with self._raw.execute(sql, params) as cursor:
+            row: sqlite3.Row | None = await cursor.fetchone()
+            return row
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        async with self._raw.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+
+class Database:
+    """Opens the SQLite file with WAL, ``busy_timeout`` and foreign keys, and migrates it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._raw: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        if self._raw is not None:
+            return
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so transactions are exactly what the code says.
+        raw = await aiosqlite.connect(self.path, isolation_level=None)
+        raw.row_factory = sqlite3.Row
+        await raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await raw.execute("PRAGMA foreign_keys = ON")
+        await raw.execute("PRAGMA journal_mode = WAL")
+        await raw.execute("PRAGMA synchronous = NORMAL")
+        self._raw = raw
+        log.info("database opened", extra={"path": str(self.path)})
+
+    async def close(self) -> None:
+        if self._raw is None:
+            return
+        async with self._lock:
+            await self._raw.close()
+            self._raw = None
+        log.info("database closed", extra={"path": str(self.path)})
+
+    def _connection(self) -> aiosqlite.Connection:
+        if self._raw is None:
+            raise RuntimeError("the database is not open")
+        return self._raw
+
+    async def schema_version(self) -> int:
+        async with self.read() as conn:
+            version: int = await conn.fetchval("PRAGMA user_version")
+            return version
+
+    async def migrate(self, migrations: Sequence[Migration] | None = None) -> list[int]:
+        """Apply every migration newer than ``PRAGMA user_version``, each in its own transaction.
+
+        Returns the versions applied. A failing migration is rolled back completely and re-raised; the
+        versions before it stay applied.
+        """
+        pending_all = bundled_migrations() if migrations is None else list(migrations)
+        raw = self._connection()
+        applied: list[int] = []
+        async with self._lock:
+            async with raw.execute("PRAGMA user_version") as cursor:
+                row = await cursor.fetchone()
+            current = int(row[0]) if row is not None else 0
+            if current > (pending_all[-1].version if pending_all else 0):
+                raise RuntimeError(
+                    f"the database is at schema version {current}, newer than this bot knows; upgrade the bot"
+                )
+            for migration in pending_all:
+                if migration.version <= current:
+                    continue
+                # executescript commits a pending transaction first, so the script carries its own BEGIN/COMMIT
+                # and user_version moves inside the same transaction as the schema change.
+                script = f"BEGIN IMMEDIATE;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
+                try:
+                    await raw.executescript(script)
+                except BaseException:
+                    if raw.in_transaction:
+                        await raw.rollback()
+                    raise
+                applied.append(migration.version)
+                log.info("migration applied", extra={"version": migration.version, "migration": migration.name})
+        return applied
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Connection]:
+        """Exclusive use of the connection for reads (no transaction is opened)."""
+        raw = self._connection()
+        async with self._lock:
+            yield Connection(raw)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """A ``BEGIN IMMEDIATE`` write transaction: committed on success, rolled back on any exception."""
+        raw = self._connection()
+        async with self._lock:
+            await raw.execute("BEGIN IMMEDIATE")
+            try:
+                yield Connection(raw)
+            except BaseException:
+                await raw.rollback()
+                raise
+            else:
+                await raw.commit()
+
+
+def backup(source: Path, target: Path) -> int:
+    """Copy a live database consistently with SQLite's online backup API; returns the copy's schema version.
+
+    The copy is written next to ``target`` and renamed into place, so a crash never leaves a half-written file.
+    """
+    if not source.exists():
+        raise FileNotFoundError(source)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.unlink(missing_ok=True)
+    with (
+        closing(sqlite3.connect(source)) as src,
+        closing(sqlite3.connect(partial)) as dst,
+    ):
+        src.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        src.backup(dst)
+        check = dst.execute("PRAGMA integrity_check").fetchone()[0]
+        version = int(dst.execute("PRAGMA user_version").fetchone()[0])
+    if check != "ok":
+        partial.unlink(missing_ok=True)
+        raise sqlite3.DatabaseError(f"the backup failed its integrity check: {check}")
+    partial.replace(target)
+    return version

@@ -1,0 +1,28 @@
+"""SQL for what the bot knows of members: language, reminder preference, join date."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.config import Language
+from db.codec import instant_to_db
+from db.database import Database
+
+
+async def remember_language(db: Database, guild_id: int, user_id: int, language: Language, now: datetime) -> None:
+    """Keep the language of the member's Discord client, used for DMs the member did not ask for."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO members (guild_id, user_id, language, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (guild_id, user_id) DO UPDATE SET language = excluded.language,"
+            " updated_at = excluded.updated_at WHERE members.language IS NOT excluded.language",
+            (guild_id, user_id, language, instant_to_db(now)),
+        )
+
+
+async def member_language(db: Database, guild_id: int, user_id: int) -> Language | None:
+    async with db.read() as conn:
+        language: Language | None = await conn.fetchval(
+            "SELECT language FROM members WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        )
+    return language
