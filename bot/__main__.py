@@ -128,6 +128,9 @@ async def run_bot(config: Config, token: str, **bot_options: Any) -> int:
     try:
         async with bot:
             await bot.start(token)
+    except ConfigError as error:
+        print(error.paragraph(), file=sys.stderr)
+        return EXIT_CONFIG
     except discord.LoginFailure:
         print(
             ConfigError(

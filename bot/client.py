@@ -17,7 +17,7 @@ import cogs
 from bot.clock import Clock, system_clock
 from bot.config import Config, ConfigError, Language
 from bot.errors import UserFacingError
-from bot.i18n import Catalogue, CatalogueTranslator, default_catalogue, language_for_locale
+from bot.i18n import Catalogue, CatalogueTranslator, default_catalogue, language_for_locale, msgkey
 from db import command_sync, members
 from db.database import Database
 
@@ -55,7 +55,8 @@ class MikroVirkTree(app_commands.CommandTree["MikroVirkBot"]):
 
     async def interaction_check(self, interaction: discord.Interaction[MikroVirkBot], /) -> bool:
         bot = interaction.client
-        if interaction.guild_id is not None:
+        # Only on commands, not on every autocomplete keystroke.
+        if interaction.guild_id is not None and interaction.type is discord.InteractionType.application_command:
             language = language_for_locale(interaction.locale, bot.config.network.language)
             try:
                 await members.remember_language(
@@ -82,16 +83,14 @@ class MikroVirkTree(app_commands.CommandTree["MikroVirkBot"]):
                 },
             )
         elif isinstance(cause, app_commands.CommandOnCooldown):
-            key, params = "errors.cooldown", {"seconds": round(cause.retry_after)}
+            key, params = msgkey("errors.cooldown"), {"seconds": round(cause.retry_after)}
         elif isinstance(cause, app_commands.BotMissingPermissions):
-            key, params = (
-                "errors.bot_missing_permissions",
-                {"permissions": ", ".join(cause.missing_permissions)},
-            )
+            missing = ", ".join(cause.missing_permissions)
+            key, params = msgkey("errors.bot_missing_permissions"), {"permissions": missing}
         elif isinstance(cause, app_commands.CheckFailure):
-            key, params = "errors.not_allowed", {}
+            key, params = msgkey("errors.not_allowed"), {}
         else:
-            key, params = "errors.unexpected", {}
+            key, params = msgkey("errors.unexpected"), {}
             log.error(
                 "command failed",
                 exc_info=cause,
@@ -162,7 +161,14 @@ class MikroVirkBot(commands.Bot):
         if await command_sync.synced_tree_hash(self.db, application_id, guild.id) == tree_hash:
             log.info("commands unchanged, not syncing", extra={"guild_id": guild.id})
             return False
-        synced = await self.tree.sync(guild=guild)
+        try:
+            synced = await self.tree.sync(guild=guild)
+        except discord.Forbidden:
+            raise ConfigError(
+                "discord.guild_id",
+                f"the bot may not create slash commands in server {guild.id} (the invite lacked a scope).",
+                "Re-invite the bot with the link in the README; it includes the applications.commands scope.",
+            ) from None
         await command_sync.record_tree_sync(self.db, application_id, guild.id, tree_hash, self.clock())
         log.info("commands synced", extra={"guild_id": guild.id, "commands": len(synced)})
         return True

@@ -1,0 +1,42 @@
+"""Every extension loads, command names do not clash, and every description and choice reaches Danish clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from bot.client import MikroVirkBot, discover_extensions
+from bot.config import parse_config
+from bot.i18n import CatalogueTranslator, default_catalogue
+
+CONFIG = {"discord": {"guild_id": 1, "announcements_channel_id": 2, "organisers_channel_id": 3, "organiser_role_id": 4}}
+
+
+def described(payload: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every command, subcommand, option and choice in a command payload, with its path."""
+    here = f"{path} {payload['name']}".strip()
+    yield here, payload
+    for option in payload.get("options") or []:
+        yield from described(option, here)
+    for choice in payload.get("choices") or []:
+        yield f"{here}={choice['value']}", {**choice, "description_localizations": choice.get("name_localizations")}
+
+
+async def test_extensions_load_with_unique_translated_commands(tmp_path: Path) -> None:
+    bot = MikroVirkBot(parse_config(CONFIG, tmp_path / "config.toml"))
+    extensions = discover_extensions()
+    assert "cogs.meetings" in extensions
+    assert not any(name.split(".")[-1].startswith("_") for name in extensions)
+    for extension in extensions:
+        await bot.load_extension(extension)
+    top_level = [command.name for command in bot.tree.get_commands()]
+    assert len(top_level) == len(set(top_level)), top_level
+    translator = CatalogueTranslator(default_catalogue())
+    for command in bot.tree.get_commands():
+        payload = await command.get_translated_payload(bot.tree, translator)
+        assert payload.get("default_member_permissions") is None, f"/{command.name} must stay visible to organisers"
+        for path, item in described(payload):
+            danish = (item.get("description_localizations") or {}).get("da")
+            assert danish, f"/{path} has no Danish text"
+    await bot.close()
