@@ -163,11 +163,12 @@ class MikroVirkBot(commands.Bot):
             return False
         try:
             synced = await self.tree.sync(guild=guild)
-        except discord.Forbidden:
+        except (discord.Forbidden, discord.NotFound):
             raise ConfigError(
                 "discord.guild_id",
-                f"the bot may not create slash commands in server {guild.id} (the invite lacked a scope).",
-                "Re-invite the bot with the link in the README; it includes the applications.commands scope.",
+                f"the bot is not in server {guild.id}, or may not create slash commands there.",
+                "Check the id, and invite the bot with the link in the README (it includes the applications.commands "
+                "scope).",
             ) from None
         await command_sync.record_tree_sync(self.db, application_id, guild.id, tree_hash, self.clock())
         log.info("commands synced", extra={"guild_id": guild.id, "commands": len(synced)})

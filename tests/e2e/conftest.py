@@ -1,0 +1,143 @@
+"""End-to-end fixtures: a loopback Discord with a MikroVirk-like server, and the real bot running against it."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.client import MikroVirkBot
+from bot.config import Config, load_config
+from tests.clock import FakeClock
+from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeRole, FakeUser
+
+START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class Server:
+    """The emulated MikroVirk server and the people in it."""
+
+    emu: FakeDiscord
+    guild: FakeGuild
+    announcements: FakeChannel
+    organisers_channel: FakeChannel
+    organiser_role: FakeRole
+    organiser: FakeUser  # has the organiser role, client in Danish
+    mette: FakeUser  # a member, client in Danish
+    john: FakeUser  # a member, client in American English
+    config_path: Path
+    clock: FakeClock
+    log: io.StringIO = field(default_factory=io.StringIO)
+
+    @property
+    def config(self) -> Config:
+        return load_config(self.config_path)
+
+
+def write_config(path: Path, guild: FakeGuild, announcements: int, organisers: int, role: int) -> Path:
+    path.write_text(
+        f"""
+[discord]
+guild_id = {guild.id}
+announcements_channel_id = {announcements}
+organisers_channel_id = {organisers}
+organiser_role_id = {role}
+
+[network]
+language = "da"
+
+[database]
+path = "bot.sqlite3"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[Server]:
+    async with FakeDiscord() as emu:
+        with emu.patch_discord():
+            guild = emu.add_guild("MikroVirk")
+            announcements = guild.add_text_channel("annonceringer")
+            organisers_channel = guild.add_text_channel("styregruppen")
+            organiser_role = guild.add_role("Arrangør")
+            organiser = emu.add_user("Birgitte", locale="da")
+            mette = emu.add_user("Mette", locale="da")
+            john = emu.add_user("John", locale="en-US")
+            guild.add_member(organiser, roles=[organiser_role])
+            guild.add_member(mette)
+            guild.add_member(john)
+            config_path = write_config(
+                tmp_path / "config.toml", guild, announcements.id, organisers_channel.id, organiser_role.id
+            )
+            yield Server(
+                emu=emu,
+                guild=guild,
+                announcements=announcements,
+                organisers_channel=organisers_channel,
+                organiser_role=organiser_role,
+                organiser=organiser,
+                mette=mette,
+                john=john,
+                config_path=config_path,
+                clock=FakeClock(START),
+            )
+
+
+class RunningBot:
+    """Starts the real bot against the emulator and stops it, gracefully or hard."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.bot: MikroVirkBot | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, config: Config | None = None) -> MikroVirkBot:
+        bot = MikroVirkBot(config or self.server.config, clock=self.server.clock, guild_ready_timeout=0.05)
+        ready = asyncio.Event()
+        bot.add_listener(_set_event(ready), "on_ready")
+        self.bot = bot
+        self._task = asyncio.create_task(bot.start(self.server.emu.token))
+        done, _ = await asyncio.wait(
+            {self._task, asyncio.create_task(ready.wait())}, timeout=10, return_when="FIRST_COMPLETED"
+        )
+        if self._task in done:
+            self._task.result()  # surfaces the start-up exception
+            raise AssertionError("the bot stopped during start-up")
+        if not done:
+            raise AssertionError("the bot did not become ready within 10 s")
+        return bot
+
+    async def stop(self) -> None:
+        if self.bot is not None and not self.bot.is_closed():
+            await self.bot.close()
+        if self._task is not None:
+            await asyncio.wait_for(self._task, timeout=10)
+        self.bot, self._task = None, None
+
+    async def restart(self) -> MikroVirkBot:
+        await self.stop()
+        return await self.start()
+
+
+def _set_event(event: asyncio.Event):  # type: ignore[no-untyped-def]
+    async def listener() -> None:
+        event.set()
+
+    return listener
+
+
+@pytest.fixture
+async def running(server: Server) -> AsyncIterator[RunningBot]:
+    runner = RunningBot(server)
+    try:
+        yield runner
+    finally:
+        await runner.stop()
