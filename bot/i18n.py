@@ -76,6 +76,10 @@ class Catalogue:
             template = self._texts[FALLBACK_LANGUAGE].get(key, key)
         return template.format(**params) if params else template
 
+    def plural(self, language: Language, key: str, /, count: int, **params: object) -> str:
+        """``key.one`` for exactly one (Danish and English agree on this rule), ``key.other`` otherwise."""
+        return self.text(language, f"{key}.{'one' if count == 1 else 'other'}", count=count, **params)
+
 
 @cache
 def default_catalogue() -> Catalogue:

@@ -5,6 +5,7 @@ Cogs turn a :class:`Card` into an embed; tests read cards directly.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -12,7 +13,8 @@ from babel.dates import format_datetime
 
 from bot.config import Language
 from bot.i18n import Catalogue, msgkey
-from bot.meetings import Meeting, MeetingFormat
+from bot.meetings import Meeting, MeetingFormat, MeetingStatus
+from bot.rsvp import Roster, seats_free
 
 # Embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 EMBED_TITLE_MAX = 256
@@ -24,6 +26,11 @@ FORMAT_KEYS = {
     MeetingFormat.TOOLS: msgkey("meeting.format.tools"),
     MeetingFormat.GROWTH: msgkey("meeting.format.growth"),
 }
+PROGRAM_KEYS = {
+    "hot_seat": msgkey("announcement.program_hot_seat"),
+    "brag_spot": msgkey("announcement.program_brag_spot"),
+    "intro": msgkey("announcement.program_intro"),
+}
 _BABEL_LOCALE = {"da": "da_DK", "en": "en_GB"}
 _DATE_PATTERN = {"da": "EEEE d. MMMM y", "en": "EEEE d MMMM y"}
 
@@ -33,6 +40,15 @@ class CardField:
     name: str
     value: str
     inline: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramEntry:
+    """One confirmed slot of the program: a hot seat, brag spot or newcomer intro."""
+
+    kind: str  # "hot_seat" | "brag_spot" | "intro"
+    name: str
+    topic: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +103,68 @@ def meeting_card(meeting: Meeting, language: Language, catalogue: Catalogue) -> 
         description=clip(description, EMBED_DESCRIPTION_MAX),
         fields=tuple(fields),
     )
+
+
+def names_within(names: Sequence[str], limit: int, more: Callable[[int], str]) -> str:
+    """Comma-separated names that fit in ``limit`` characters; the rest become ``more(n)`` ("+12 more")."""
+    if not names:
+        return "—"
+    shown: list[str] = []
+    for index, name in enumerate(names):
+        rest = len(names) - index - 1
+        candidate = ", ".join([*shown, name])
+        tail = f" {more(rest)}" if rest else ""
+        if len(candidate) + len(tail) > limit:
+            hidden = len(names) - len(shown)
+            return f"{', '.join(shown)} {more(hidden)}".strip()
+        shown.append(name)
+    return ", ".join(shown)
+
+
+def announcement_card(
+    meeting: Meeting, roster: Roster, program: Sequence[ProgramEntry], language: Language, catalogue: Catalogue
+) -> Card:
+    """The announcement: the meeting, its program, seats and who is coming."""
+    text = catalogue.text
+    base = meeting_card(meeting, language, catalogue)
+    fields = list(base.fields)
+    if program:
+        lines = [
+            text(language, PROGRAM_KEYS[entry.kind], name=entry.name) + (f" — {entry.topic}" if entry.topic else "")
+            for entry in program
+        ]
+        fields.append(CardField(text(language, "announcement.program"), clip("\n".join(lines), EMBED_FIELD_VALUE_MAX)))
+    if meeting.capacity is not None:
+        free = seats_free(meeting.capacity, roster.seats_taken) or 0
+        seats = text(
+            language, "announcement.seats_value", taken=roster.seats_taken, capacity=meeting.capacity, free=free
+        )
+        if roster.waiting:
+            seats += "\n" + text(language, "announcement.waiting_value", count=len(roster.waiting))
+        fields.append(CardField(text(language, "announcement.seats"), seats, True))
+
+    def more(count: int) -> str:
+        return catalogue.plural(language, "announcement.more", count)
+
+    going_title = text(language, "announcement.going", count=len(roster.going))
+    if roster.guests:
+        going_title += " " + catalogue.plural(language, "announcement.guests", len(roster.guests))
+    going_names = [attendee.name for attendee in roster.going]
+    fields.append(CardField(going_title, names_within(going_names, EMBED_FIELD_VALUE_MAX, more)))
+    if roster.maybe:
+        maybe_names = [attendee.name for attendee in roster.maybe]
+        fields.append(
+            CardField(
+                text(language, "announcement.maybe", count=len(roster.maybe)),
+                names_within(maybe_names, EMBED_FIELD_VALUE_MAX, more),
+            )
+        )
+    footer = text(language, "announcement.how_to_answer", not_going=len(roster.not_going))
+    title = base.title
+    description = base.description
+    if meeting.status is MeetingStatus.CANCELLED:
+        title = clip(text(language, "announcement.cancelled_title", title=title), EMBED_TITLE_MAX)
+        reason = meeting.cancel_reason or text(language, "announcement.no_reason")
+        description = clip(text(language, "announcement.cancelled_description", reason=reason), EMBED_DESCRIPTION_MAX)
+        footer = text(language, "announcement.cancelled_footer")
+    return Card(title=title, description=description, fields=tuple(fields), footer=footer)

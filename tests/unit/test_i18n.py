@@ -15,6 +15,8 @@ from bot.i18n import Catalogue, CatalogueTranslator, command_text, default_catal
 ROOT = Path(__file__).resolve().parents[2]
 # Functions whose string arguments are catalogue keys.
 KEY_FUNCTIONS = {"t", "text", "text_for", "public_text", "command_text", "msgkey", "UserFacingError"}
+# Functions whose key names a pair of plural forms, ``key.one`` and ``key.other``.
+PLURAL_FUNCTIONS = {"plural", "plural_for"}
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")
 
 
@@ -26,17 +28,20 @@ def keys_used_in_code() -> dict[str, str]:
                 if not isinstance(node, ast.Call):
                     continue
                 name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
-                if name not in KEY_FUNCTIONS:
+                if name not in KEY_FUNCTIONS | PLURAL_FUNCTIONS:
                     continue
                 for arg in node.args:
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and KEY_PATTERN.match(arg.value):
-                        used[arg.value] = f"{path.relative_to(ROOT)}:{node.lineno}"
+                        where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                        forms = (".one", ".other") if name in PLURAL_FUNCTIONS else ("",)
+                        used.update({f"{arg.value}{form}": where for form in forms})
     return used
 
 
 def test_scanner_finds_keys() -> None:
     used = keys_used_in_code()
     assert {"meeting.next.none", "errors.not_organiser", "cmd.meeting.next.description"} <= set(used)
+    assert {"announcement.guests.one", "announcement.guests.other"} <= set(used)
 
 
 @pytest.mark.parametrize("language", ["da", "en"])

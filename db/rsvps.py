@@ -1,0 +1,216 @@
+"""SQL for RSVPs and guests: one state per member and meeting, changed atomically with the waiting list."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from bot.rsvp import Attendee, Guest, Roster, RsvpChange, RsvpState, promotions, resolve_choice, state_after_removal
+from db.codec import instant_from_db, instant_to_db
+from db.database import Connection, Database
+
+
+class MeetingGone(LookupError):  # noqa: N818 - a state, not a programming error
+    """The meeting does not exist (any more) in this guild."""
+
+
+async def _meeting_guild_and_capacity(conn: Connection, meeting_id: int) -> tuple[int, int | None]:
+    row = await conn.fetchone("SELECT guild_id, capacity FROM meetings WHERE id = ?", (meeting_id,))
+    if row is None:
+        raise MeetingGone(meeting_id)
+    return row["guild_id"], row["capacity"]
+
+
+async def _seats_taken(conn: Connection, meeting_id: int) -> int:
+    taken: int = await conn.fetchval(
+        "SELECT (SELECT count(*) FROM rsvps WHERE meeting_id = ? AND state = 'going')"
+        " + (SELECT count(*) FROM guests WHERE meeting_id = ?)",
+        (meeting_id, meeting_id),
+    )
+    return taken
+
+
+async def _current_state(conn: Connection, meeting_id: int, user_id: int) -> RsvpState | None:
+    state = await conn.fetchval("SELECT state FROM rsvps WHERE meeting_id = ? AND user_id = ?", (meeting_id, user_id))
+    return None if state is None else RsvpState(state)
+
+
+async def _write_state(conn: Connection, meeting_id: int, user_id: int, state: RsvpState | None, stamp: str) -> None:
+    if state is None:
+        await conn.execute("DELETE FROM rsvps WHERE meeting_id = ? AND user_id = ?", (meeting_id, user_id))
+        return
+    await conn.execute(
+        "INSERT INTO rsvps (meeting_id, user_id, state, waiting_since, changed_at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (meeting_id, user_id) DO UPDATE SET state = excluded.state,"
+        " waiting_since = excluded.waiting_since, changed_at = excluded.changed_at",
+        (meeting_id, user_id, state.value, stamp if state is RsvpState.WAITING else None, stamp),
+    )
+
+
+async def _remember_name(conn: Connection, guild_id: int, user_id: int, name: str | None, stamp: str) -> None:
+    if not name:
+        return
+    await conn.execute(
+        "INSERT INTO members (guild_id, user_id, display_name, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = excluded.display_name,"
+        " updated_at = excluded.updated_at WHERE members.display_name IS NOT excluded.display_name",
+        (guild_id, user_id, name, stamp),
+    )
+
+
+async def promote_waiting(conn: Connection, meeting_id: int, stamp: str) -> tuple[int, ...]:
+    """Fill free seats from the waiting list, first come first served; returns who moved up."""
+    _, capacity = await _meeting_guild_and_capacity(conn, meeting_id)
+    waiting = await conn.fetchall(
+        "SELECT user_id FROM rsvps WHERE meeting_id = ? AND state = 'waiting' ORDER BY waiting_since, user_id",
+        (meeting_id,),
+    )
+    moved = promotions([row["user_id"] for row in waiting], capacity, await _seats_taken(conn, meeting_id))
+    for user_id in moved:
+        await _write_state(conn, meeting_id, user_id, RsvpState.GOING, stamp)
+    return tuple(moved)
+
+
+async def _apply(
+    conn: Connection,
+    meeting_id: int,
+    user_id: int,
+    choice: RsvpState | None,
+    stamp: str,
+    name: str | None,
+) -> RsvpChange:
+    guild_id, capacity = await _meeting_guild_and_capacity(conn, meeting_id)
+    await _remember_name(conn, guild_id, user_id, name, stamp)
+    before = await _current_state(conn, meeting_id, user_id)
+    after = resolve_choice(before, choice, capacity, await _seats_taken(conn, meeting_id))
+    if after is before:
+        return RsvpChange(user_id, before, after)
+    await _write_state(conn, meeting_id, user_id, after, stamp)
+    promoted = await promote_waiting(conn, meeting_id, stamp) if before is RsvpState.GOING else ()
+    return RsvpChange(user_id, before, after, promoted)
+
+
+async def answer(
+    db: Database, meeting_id: int, user_id: int, choice: RsvpState | None, now: datetime, name: str | None = None
+) -> RsvpChange:
+    """Set a member's answer (``None`` clears it), moving the waiting list up if a seat was freed."""
+    async with db.transaction() as conn:
+        return await _apply(conn, meeting_id, user_id, choice, instant_to_db(now), name)
+
+
+async def reaction_removed(db: Database, meeting_id: int, user_id: int, emoji: str, now: datetime) -> RsvpChange:
+    """A member took a reaction back: clears their answer only if it was the reaction of their current state."""
+    async with db.transaction() as conn:
+        before = await _current_state(conn, meeting_id, user_id)
+        changed, _ = state_after_removal(before, emoji)
+        if not changed:
+            return RsvpChange(user_id, before, before)
+        return await _apply(conn, meeting_id, user_id, None, instant_to_db(now), None)
+
+
+async def apply_answers(
+    db: Database, meeting_id: int, answers: list[tuple[int, RsvpState | None, str | None]], now: datetime
+) -> list[RsvpChange]:
+    """Apply many answers ``(user_id, choice, name)`` in one transaction (restart reconciliation)."""
+    stamp = instant_to_db(now)
+    async with db.transaction() as conn:
+        return [await _apply(conn, meeting_id, user_id, choice, stamp, name) for user_id, choice, name in answers]
+
+
+async def states(db: Database, meeting_id: int) -> dict[int, RsvpState]:
+    async with db.read() as conn:
+        rows = await conn.fetchall("SELECT user_id, state FROM rsvps WHERE meeting_id = ?", (meeting_id,))
+    return {row["user_id"]: RsvpState(row["state"]) for row in rows}
+
+
+async def state_of(db: Database, meeting_id: int, user_id: int) -> RsvpState | None:
+    async with db.read() as conn:
+        return await _current_state(conn, meeting_id, user_id)
+
+
+async def roster(db: Database, meeting_id: int) -> Roster:
+    async with db.read() as conn:
+        rows = await conn.fetchall(
+            "SELECT r.user_id, r.state, r.changed_at, coalesce(mb.display_name, '') AS name"
+            " FROM rsvps r JOIN meetings m ON m.id = r.meeting_id"
+            " LEFT JOIN members mb ON mb.guild_id = m.guild_id AND mb.user_id = r.user_id"
+            " WHERE r.meeting_id = ? ORDER BY coalesce(r.waiting_since, r.changed_at), r.user_id",
+            (meeting_id,),
+        )
+        guest_rows = await conn.fetchall(
+            "SELECT g.id, g.meeting_id, g.host_user_id, g.name, g.business, coalesce(mb.display_name, '') AS host_name"
+            " FROM guests g JOIN meetings m ON m.id = g.meeting_id"
+            " LEFT JOIN members mb ON mb.guild_id = m.guild_id AND mb.user_id = g.host_user_id"
+            " WHERE g.meeting_id = ? ORDER BY g.id",
+            (meeting_id,),
+        )
+    by_state: dict[RsvpState, list[Attendee]] = {state: [] for state in RsvpState}
+    for row in rows:
+        state = RsvpState(row["state"])
+        name = row["name"] or str(row["user_id"])
+        by_state[state].append(Attendee(row["user_id"], name, state, instant_from_db(row["changed_at"])))
+    return Roster(
+        going=tuple(by_state[RsvpState.GOING]),
+        maybe=tuple(by_state[RsvpState.MAYBE]),
+        not_going=tuple(by_state[RsvpState.NOT_GOING]),
+        waiting=tuple(by_state[RsvpState.WAITING]),
+        guests=tuple(_guest(row) for row in guest_rows),
+    )
+
+
+def _guest(row: sqlite3.Row) -> Guest:
+    return Guest(
+        id=row["id"],
+        meeting_id=row["meeting_id"],
+        host_user_id=row["host_user_id"],
+        host_name=row["host_name"] or str(row["host_user_id"]),
+        name=row["name"],
+        business=row["business"],
+    )
+
+
+class MeetingFull(Exception):  # noqa: N818 - a state, not a programming error
+    """No seat is free for another guest."""
+
+
+async def add_guest(
+    db: Database, meeting_id: int, host_user_id: int, name: str, business: str | None, now: datetime
+) -> Guest:
+    """Register a member's guest; guests take seats, so a full meeting refuses them."""
+    stamp = instant_to_db(now)
+    async with db.transaction() as conn:
+        _, capacity = await _meeting_guild_and_capacity(conn, meeting_id)
+        if capacity is not None and await _seats_taken(conn, meeting_id) >= capacity:
+            raise MeetingFull(meeting_id)
+        guest_id = await conn.insert(
+            "INSERT INTO guests (meeting_id, host_user_id, name, business, created_at) VALUES (?, ?, ?, ?, ?)",
+            (meeting_id, host_user_id, name, business, stamp),
+        )
+    return Guest(guest_id, meeting_id, host_user_id, "", name, business)
+
+
+async def remove_guest(
+    db: Database, guest_id: int, host_user_id: int, now: datetime
+) -> tuple[Guest | None, tuple[int, ...]]:
+    """Remove one of the member's own guests; the freed seat goes to the waiting list. Returns (guest, promoted)."""
+    async with db.transaction() as conn:
+        row = await conn.fetchone(
+            "SELECT id, meeting_id, host_user_id, name, business, '' AS host_name FROM guests"
+            " WHERE id = ? AND host_user_id = ?",
+            (guest_id, host_user_id),
+        )
+        if row is None:
+            return None, ()
+        await conn.execute("DELETE FROM guests WHERE id = ?", (guest_id,))
+        promoted = await promote_waiting(conn, row["meeting_id"], instant_to_db(now))
+    return _guest(row), promoted
+
+
+async def guests_of(db: Database, meeting_id: int, host_user_id: int) -> list[Guest]:
+    async with db.read() as conn:
+        rows = await conn.fetchall(
+            "SELECT id, meeting_id, host_user_id, name, business, '' AS host_name FROM guests"
+            " WHERE meeting_id = ? AND host_user_id = ? ORDER BY id",
+            (meeting_id, host_user_id),
+        )
+    return [_guest(row) for row in rows]
