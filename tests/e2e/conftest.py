@@ -89,6 +89,7 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
                 config_path=config_path,
                 clock=FakeClock(START),
             )
+            emu.assert_healthy()  # no unknown routes, no emulator errors
 
 
 class RunningBot:

@@ -1,0 +1,998 @@
+"""Tests of the fakediscord emulator, driven by a bare, real, unmodified discord.py client."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+import discord
+import pytest
+from discord import app_commands
+from discord.ext import commands
+
+from tests.fakediscord import (
+    DEFAULT_BOT_PERMISSIONS,
+    BucketLimit,
+    FakeChannel,
+    FakeDiscord,
+    FakeGuild,
+    FakeRole,
+    FakeUser,
+    Perm,
+    RateLimitConfig,
+    run_client,
+)
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord() as emulator:
+        yield emulator
+
+
+@dataclass
+class Scene:
+    guild: FakeGuild
+    channel: FakeChannel
+    organiser: FakeRole
+    mette: FakeUser
+    jens: FakeUser
+
+
+def build_scene(emu: FakeDiscord) -> Scene:
+    guild = emu.add_guild("MikroVirk", locale="da")
+    channel = guild.add_text_channel("announcements", topic="Monthly meetings")
+    organiser = guild.add_role("Organiser", permissions=Perm.MANAGE_EVENTS)
+    mette = emu.add_user("Mette", locale="da")
+    jens = emu.add_user("Jens", locale="en-US")
+    guild.add_member(mette, roles=[organiser], joined_at=dt.datetime(2024, 1, 2, tzinfo=dt.UTC))
+    guild.add_member(jens)
+    return Scene(guild=guild, channel=channel, organiser=organiser, mette=mette, jens=jens)
+
+
+def make_bot(*, members: bool = False, message_content: bool = False) -> commands.Bot:
+    intents = discord.Intents.default()
+    intents.members = members
+    intents.message_content = message_content
+    return commands.Bot(command_prefix="!", intents=intents, guild_ready_timeout=0.05, help_command=None)
+
+
+def text_channel(bot: discord.Client, channel: FakeChannel) -> discord.TextChannel:
+    found = bot.get_channel(channel.id)
+    assert isinstance(found, discord.TextChannel)
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# login, READY, GUILD_CREATE
+# --------------------------------------------------------------------------------------------
+
+
+async def test_login_ready_and_guild_create(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot(members=True)
+    async with run_client(emu, bot):
+        session = await emu.wait_until_connected()
+        assert session.intents == bot.intents.value
+        assert bot.user is not None and bot.user.id == emu.bot_user.id
+        assert bot.application_id == emu.application_id
+        guild = bot.get_guild(scene.guild.id)
+        assert guild is not None
+        assert guild.name == "MikroVirk"
+        assert guild.preferred_locale == discord.Locale.danish
+        assert [c.name for c in guild.text_channels] == ["announcements"]
+        assert text_channel(bot, scene.channel).topic == "Monthly meetings"
+        assert {r.name for r in guild.roles} == {"@everyone", "MikroVirk", "Organiser"}
+        assert guild.default_role.id == guild.id
+        assert guild.chunked and guild.member_count == 3
+        mette = guild.get_member(scene.mette.id)
+        assert mette is not None and mette.name == "Mette"
+        assert [r.name for r in mette.roles] == ["@everyone", "Organiser"]
+        assert mette.joined_at == dt.datetime(2024, 1, 2, tzinfo=dt.UTC)
+        me = guild.me
+        assert me.guild_permissions.manage_messages and not me.guild_permissions.administrator
+    assert emu.identify_count == 1
+    assert emu.count("GET", r"^/users/@me$") == 1
+    assert emu.count("GET", r"^/oauth2/applications/@me$") == 1
+    emu.assert_healthy()
+
+
+async def test_without_members_intent_only_the_bot_member_is_sent(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot()
+    async with run_client(emu, bot):
+        guild = bot.get_guild(scene.guild.id)
+        assert guild is not None
+        assert guild.member_count == 3
+        assert [m.id for m in guild.members] == [emu.bot_user.id]
+        member = await guild.fetch_member(scene.jens.id)
+        assert member.name == "Jens"
+
+
+async def test_bad_token_raises_login_failure(emu: FakeDiscord) -> None:
+    build_scene(emu)
+    bot = make_bot()
+    with pytest.raises(discord.LoginFailure):
+        async with run_client(emu, bot, token="not-the-token"):
+            pass
+    assert emu.requests[-1].status == 401
+    assert emu.identify_count == 0
+
+
+async def test_large_guild_is_chunked_with_request_guild_members(emu: FakeDiscord) -> None:
+    guild = emu.add_guild("Big")
+    for i in range(300):
+        guild.add_member(emu.add_user(f"user{i:03d}"))
+    bot = make_bot(members=True)
+    async with run_client(emu, bot):
+        found = bot.get_guild(guild.id)
+        assert found is not None and found.large
+        await emu.wait_for(lambda: found.chunked)
+        assert len(found.members) == 301
+        assert any(p.get("op") == 8 for p in emu.gateway_received)
+        queried = await found.query_members("user29", limit=5)
+        assert sorted(m.name for m in queried) == [f"user29{i}" for i in range(5)]
+
+
+# --------------------------------------------------------------------------------------------
+# application commands
+# --------------------------------------------------------------------------------------------
+
+
+def add_commands(bot: commands.Bot, guild: FakeGuild) -> None:
+    target = discord.Object(guild.id)
+
+    @bot.tree.command(name="ping", description="Ping the bot", guild=target)
+    async def ping(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"pong {interaction.locale.value}", ephemeral=True)
+
+    meeting = app_commands.Group(name="meeting", description="Meetings")
+
+    @meeting.command(name="next", description="The next meeting")
+    @app_commands.describe(date="Date", count="How many")
+    async def meeting_next(interaction: discord.Interaction, date: str, count: int = 1) -> None:
+        guild_locale = interaction.guild_locale.value if interaction.guild_locale else None
+        await interaction.response.send_message(f"next {date} x{count} ({interaction.locale.value}/{guild_locale})")
+
+    @meeting.command(name="whois", description="Show a member")
+    async def meeting_whois(interaction: discord.Interaction, member: discord.Member) -> None:
+        roles = ",".join(r.name for r in member.roles[1:])
+        await interaction.response.send_message(f"{member.display_name} [{roles}]")
+
+    @meeting.command(name="edit", description="Edit a meeting")
+    async def meeting_edit(interaction: discord.Interaction, meeting: str) -> None:
+        await interaction.response.send_message(f"editing {meeting}")
+
+    @meeting_edit.autocomplete("meeting")
+    async def meeting_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        names = ["december", "january", "dec-party"]
+        return [app_commands.Choice(name=n.title(), value=n) for n in names if n.startswith(current)]
+
+    admin = app_commands.Group(name="admin", description="Admin")
+    reminders = app_commands.Group(name="reminders", description="Reminders", parent=admin)
+
+    @reminders.command(name="list", description="List reminders")
+    async def reminders_list(interaction: discord.Interaction, verbose: bool = False) -> None:
+        await interaction.response.send_message(f"reminders verbose={verbose}", ephemeral=True)
+
+    bot.tree.add_command(meeting, guild=target)
+    bot.tree.add_command(admin, guild=target)
+
+
+async def test_sync_and_run_slash_commands(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot()
+    add_commands(bot, scene.guild)
+    async with run_client(emu, bot):
+        synced = await bot.tree.sync(guild=discord.Object(scene.guild.id))
+        assert sorted(c.name for c in synced) == ["admin", "meeting", "ping"]
+        assert all(c.id for c in synced)
+        assert emu.command_sync_count == 1
+        stored = {c["name"]: c for c in emu.synced_commands(scene.guild)}
+        assert stored["meeting"]["guild_id"] == str(scene.guild.id)
+        assert [o["name"] for o in stored["meeting"]["options"]] == ["next", "whois", "edit"]
+        assert emu.synced_commands() == []
+
+        res = await emu.run_command(scene.mette, scene.channel, "ping", locale="da")
+        assert res.response_type == 4
+        assert res.content == "pong da"
+        assert res.ephemeral
+        assert res.message is not None and res.message not in emu.channel_messages(scene.channel)
+
+        res = await emu.run_command(scene.jens, scene.channel, "meeting next", options={"date": "1/12", "count": 3})
+        assert res.content == "next 1/12 x3 (en-US/da)"
+        assert not res.ephemeral
+        assert emu.channel_messages(scene.channel) == [res.message]
+
+        res = await emu.run_command(scene.jens, scene.channel, "meeting whois", options={"member": scene.mette})
+        assert res.content == "Mette [Organiser]"
+
+        res = await emu.run_command(scene.mette, scene.channel, "admin reminders list", options={"verbose": True})
+        assert res.content == "reminders verbose=True"
+
+        choices = await emu.autocomplete(
+            scene.mette, scene.channel, "meeting edit", options={"meeting": "dec"}, focused="meeting", locale="da"
+        )
+        assert choices == [{"name": "December", "value": "december"}, {"name": "Dec-Party", "value": "dec-party"}]
+
+        with pytest.raises(AssertionError, match="no option"):
+            await emu.run_command(scene.mette, scene.channel, "meeting next", options={"when": "x"})
+        with pytest.raises(AssertionError, match="requires option"):
+            await emu.run_command(scene.mette, scene.channel, "meeting next")
+        with pytest.raises(AssertionError, match="not a synced command"):
+            await emu.run_command(scene.mette, scene.channel, "nope")
+        with pytest.raises(AssertionError, match="is a group"):
+            await emu.run_command(scene.mette, scene.channel, "meeting")
+    emu.assert_healthy()
+
+
+async def test_invalid_command_payload_is_rejected_like_discord(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot()
+    async with run_client(emu, bot):
+        assert bot.application_id is not None
+        bad = [{"name": "Meeting", "description": "x", "type": 1}]
+        with pytest.raises(discord.HTTPException) as info:
+            await bot.http.bulk_upsert_guild_commands(bot.application_id, scene.guild.id, payload=bad)
+        assert info.value.status == 400 and info.value.code == 50035
+        assert emu.command_sync_count == 0
+
+
+async def test_deferred_response_followup_and_files(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot()
+    target = discord.Object(scene.guild.id)
+
+    @bot.tree.command(name="report", description="Slow report", guild=target)
+    async def report(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        await asyncio.sleep(0.05)
+        calendar = discord.File(io.BytesIO(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"), filename="meeting.ics")
+        await interaction.followup.send("here you go", file=calendar)
+
+    @bot.tree.command(name="slow", description="Slow edit", guild=target)
+    async def slow(interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True)
+        await asyncio.sleep(0.05)
+        await interaction.edit_original_response(content="finished")
+
+    @bot.tree.command(name="export", description="File reply", guild=target)
+    async def export(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("export", file=discord.File(io.BytesIO(b"a,b\n1,2\n"), "rsvp.csv"))
+
+    async with run_client(emu, bot):
+        await bot.tree.sync(guild=target)
+
+        res = await emu.run_command(scene.mette, scene.channel, "report")
+        assert res.response_type == 5
+        assert len(res.followups) == 1
+        followup = res.followups[0]
+        assert followup.content == "here you go"
+        assert followup.attachments[0]["filename"] == "meeting.ics"
+        assert followup.attachments[0]["content"] == b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
+        assert followup.attachments[0]["content_type"] == "text/calendar"
+
+        res = await emu.run_command(scene.mette, scene.channel, "slow")
+        assert res.response_type == 5
+        assert res.content == "finished"
+        assert res.ephemeral
+        assert res.message is not None and res.message.edit_count == 1
+
+        res = await emu.run_command(scene.mette, scene.channel, "export")
+        assert res.response_type == 4
+        assert [(a["filename"], a["content"]) for a in res.attachments] == [("rsvp.csv", b"a,b\n1,2\n")]
+        # the attachment URL is served by the emulator, so Attachment.read() works
+        assert res.message is not None
+        message = await text_channel(bot, scene.channel).fetch_message(res.message.id)
+        assert await message.attachments[0].read() == b"a,b\n1,2\n"
+    emu.assert_healthy()
+
+
+async def test_slow_handler_without_defer_misses_the_deadline() -> None:
+    async with FakeDiscord(interaction_deadline=0.2) as emu:
+        scene = build_scene(emu)
+        bot = make_bot()
+        errors: list[BaseException] = []
+        target = discord.Object(scene.guild.id)
+
+        @bot.tree.command(name="sleepy", description="Too slow", guild=target)
+        async def sleepy(interaction: discord.Interaction) -> None:
+            await asyncio.sleep(0.3)
+            try:
+                await interaction.response.send_message("late")
+            except discord.HTTPException as exc:
+                errors.append(exc)
+
+        async with run_client(emu, bot):
+            await bot.tree.sync(guild=target)
+            with pytest.raises(AssertionError, match="did not respond"):
+                await emu.run_command(scene.mette, scene.channel, "sleepy", timeout=0.6)
+            await emu.wait_for(lambda: errors)
+        assert isinstance(errors[0], discord.NotFound) and errors[0].code == 10062
+
+
+async def test_interaction_callback_and_webhook_rules(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot()
+    target = discord.Object(scene.guild.id)
+
+    @bot.tree.command(name="hello", description="Say hello", guild=target)
+    async def hello(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("hi")
+
+    async with run_client(emu, bot):
+        await bot.tree.sync(guild=target)
+        res = await emu.run_command(scene.mette, scene.channel, "hello")
+        interaction = res.interaction
+        callback = f"{emu.api_base}/interactions/{interaction.id}/{interaction.token}/callback"
+        webhook = f"{emu.api_base}/webhooks/{emu.application_id}/{interaction.token}"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(callback, json={"type": 4, "data": {"content": "again"}}) as resp:
+                assert resp.status == 400
+                assert (await resp.json())["code"] == 40060
+            wrong = f"{emu.api_base}/interactions/{interaction.id}/not-the-token/callback"
+            async with http.post(wrong, json={"type": 4, "data": {"content": "x"}}) as resp:
+                assert resp.status == 404
+                assert (await resp.json())["code"] == 10062
+            async with http.post(webhook, json={"content": "no wait"}) as resp:
+                assert resp.status == 204
+            form = aiohttp.FormData(quote_fields=False)
+            form.add_field("payload_json", '{"content": "with file", "flags": 64}', content_type="application/json")
+            form.add_field("files[0]", b"hello", filename="hello.txt")
+            async with http.post(f"{webhook}?wait=true", data=form) as resp:
+                assert resp.status == 200
+                body = await resp.json()
+                assert body["attachments"][0]["filename"] == "hello.txt"
+                assert body["flags"] == 64
+            async with http.get(f"{webhook}/messages/@original") as resp:
+                assert (await resp.json())["content"] == "hi"
+            async with http.patch(f"{webhook}/messages/@original", json={"content": "edited"}) as resp:
+                assert resp.status == 200
+            async with http.delete(f"{webhook}/messages/{body['id']}") as resp:
+                assert resp.status == 204
+            async with http.get(f"{webhook}/messages/{body['id']}") as resp:
+                assert resp.status == 404
+    assert res.content == "edited"
+    assert [m.content for m in res.followups] == ["no wait", "with file"]
+    assert res.followups[1].deleted and res.followups[1].attachments[0]["content"] == b"hello"
+    assert [m.content for m in emu.channel_messages(scene.channel)] == ["edited", "no wait"]
+    emu.assert_healthy()
+
+
+# --------------------------------------------------------------------------------------------
+# components and modals
+# --------------------------------------------------------------------------------------------
+
+
+class NoteModal(discord.ui.Modal, title="Add a note"):
+    note: discord.ui.TextInput[NoteModal] = discord.ui.TextInput(label="Note", custom_id="note", max_length=100)
+    extra: discord.ui.TextInput[NoteModal] = discord.ui.TextInput(label="Extra", custom_id="extra", required=False)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"noted: {self.note.value}|{self.extra.value}", ephemeral=True)
+
+
+class RsvpView(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+        self.going: list[int] = []
+
+    @discord.ui.button(label="Going", custom_id="rsvp:yes", style=discord.ButtonStyle.success)
+    async def yes(self, interaction: discord.Interaction, button: discord.ui.Button[RsvpView]) -> None:
+        self.going.append(interaction.user.id)
+        await interaction.response.edit_message(content=f"{len(self.going)} going")
+
+    @discord.ui.button(label="Note", custom_id="rsvp:note")
+    async def add_note(self, interaction: discord.Interaction, button: discord.ui.Button[RsvpView]) -> None:
+        await interaction.response.send_modal(NoteModal())
+
+    @discord.ui.button(label="Later", custom_id="rsvp:later")
+    async def later(self, interaction: discord.Interaction, button: discord.ui.Button[RsvpView]) -> None:
+        await interaction.response.defer()
+        assert interaction.message is not None
+        await interaction.followup.send(f"ok {interaction.user.name}", ephemeral=True)
+
+    @discord.ui.select(
+        custom_id="rsvp:choice",
+        options=[discord.SelectOption(label="Maybe", value="maybe"), discord.SelectOption(label="No", value="no")],
+    )
+    async def choice(self, interaction: discord.Interaction, select: discord.ui.Select[RsvpView]) -> None:
+        await interaction.response.send_message(f"chose {select.values[0]}", ephemeral=True)
+
+
+async def test_persistent_view_buttons_select_and_modal(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot()
+    view = RsvpView()
+    async with run_client(emu, bot):
+        bot.add_view(view)
+        announcement = await text_channel(bot, scene.channel).send("December meeting", view=view)
+
+        res = await emu.click(scene.mette, announcement.id, "rsvp:yes")
+        assert res.response_type == 7
+        assert res.message is not None and res.message.id == announcement.id
+        assert res.content == "1 going"
+        assert emu.get_message(announcement.id).edit_count == 1
+
+        res = await emu.click(scene.jens, announcement.id, "rsvp:later", locale="en-GB")
+        assert res.response_type == 6
+        assert [m.content for m in res.followups] == ["ok Jens"]
+        assert res.followups[0].ephemeral
+
+        res = await emu.select(scene.jens, announcement.id, "rsvp:choice", values=["maybe"])
+        assert (res.content, res.ephemeral) == ("chose maybe", True)
+
+        opened = await emu.click(scene.mette, announcement.id, "rsvp:note")
+        assert opened.response_type == 9
+        assert opened.modal is not None and opened.modal["title"] == "Add a note"
+        submitted = await emu.submit_modal(scene.mette, opened, {"note": "Looking forward"})
+        assert submitted.content == "noted: Looking forward|"
+        assert submitted.ephemeral
+
+        with pytest.raises(AssertionError, match="required"):
+            await emu.submit_modal(scene.mette, opened, {"extra": "only extra"})
+        with pytest.raises(AssertionError, match="no field"):
+            await emu.submit_modal(scene.mette, opened, {"note": "x", "bogus": "y"})
+        with pytest.raises(AssertionError, match="no component"):
+            await emu.click(scene.mette, announcement.id, "rsvp:missing")
+        with pytest.raises(AssertionError, match="no option"):
+            await emu.select(scene.jens, announcement.id, "rsvp:choice", values=["yes"])
+    assert view.going == [scene.mette.id]
+    emu.assert_healthy()
+
+
+async def test_button_in_a_dm(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot()
+    seen: list[tuple[int | None, str]] = []
+
+    class Ack(discord.ui.View):
+        @discord.ui.button(label="Got it", custom_id="dm:ack")
+        async def ack(self, interaction: discord.Interaction, button: discord.ui.Button[Ack]) -> None:
+            seen.append((interaction.guild_id, type(interaction.user).__name__))
+            await interaction.response.send_message("thanks")
+
+    async with run_client(emu, bot):
+        user = await bot.fetch_user(scene.jens.id)
+        dm = await user.send("Reminder: meeting tomorrow", view=Ack())
+        res = await emu.click(scene.jens, dm.id, "dm:ack")
+        assert res.content == "thanks"
+        assert seen == [(None, "User")]
+        assert [m.content for m in emu.dms_to(scene.jens)] == ["Reminder: meeting tomorrow", "thanks"]
+
+
+class AskModal(discord.ui.Modal, title="Ask"):
+    question: discord.ui.TextInput[AskModal] = discord.ui.TextInput(label="Question", custom_id="question")
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"asked {self.question.value} in {interaction.guild_id}")
+
+
+class PickView(discord.ui.View):
+    @discord.ui.select(cls=discord.ui.UserSelect, custom_id="pick:who", max_values=2)
+    async def who(self, interaction: discord.Interaction, select: discord.ui.UserSelect[PickView]) -> None:
+        await interaction.response.send_message(",".join(sorted(u.name for u in select.values)))
+
+
+async def test_global_commands_in_dms_permissions_and_late_changes(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    secret = scene.guild.add_text_channel("secret")
+    scene.guild.set_permissions(secret, emu.bot_user, deny=Perm.VIEW_CHANNEL)
+    bot = make_bot()
+    created: list[str] = []
+    joined: list[str] = []
+
+    @bot.tree.command(name="ask", description="Ask a question")
+    async def ask(interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(AskModal())
+
+    @bot.tree.command(name="settings", description="Admins only")
+    @app_commands.default_permissions(manage_guild=True)
+    async def settings(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("settings")
+
+    @bot.tree.command(name="pick", description="Pick people")
+    @app_commands.guild_only()
+    async def pick(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("pick", view=PickView())
+
+    async def on_guild_channel_create(channel: discord.abc.GuildChannel) -> None:
+        created.append(channel.name)
+
+    async def on_guild_join(guild: discord.Guild) -> None:
+        joined.append(guild.name)
+
+    bot.add_listener(on_guild_channel_create)
+    bot.add_listener(on_guild_join)
+    async with run_client(emu, bot, fail_on_error_logs=True):
+        await bot.tree.sync()
+        assert {c["name"] for c in emu.synced_commands()} == {"ask", "settings", "pick"}
+
+        dm = emu.get_channel((await (await bot.fetch_user(scene.jens.id)).create_dm()).id)
+        opened = await emu.run_command(scene.jens, dm, "ask")
+        answered = await emu.submit_modal(scene.jens, opened, {"question": "why"})
+        assert answered.content == "asked why in None"
+        with pytest.raises(AssertionError, match="not available in DMs"):
+            await emu.run_command(scene.jens, dm, "pick")
+
+        with pytest.raises(AssertionError, match="default_member_permissions"):
+            await emu.run_command(scene.jens, scene.channel, "settings")
+        boss = scene.guild.add_role("Boss", permissions=Perm.MANAGE_GUILD)
+        scene.guild.set_member_roles(scene.jens, [boss])
+        assert (await emu.run_command(scene.jens, scene.channel, "settings")).content == "settings"
+
+        res = await emu.run_command(scene.jens, scene.channel, "pick")
+        assert res.message is not None
+        picked = await emu.select(scene.jens, res.message, "pick:who", [scene.mette, scene.jens])
+        assert picked.content == "Jens,Mette"
+
+        with pytest.raises(discord.Forbidden) as info:
+            await bot.http.send_message(secret.id, params=discord.http.handle_message_parameters(content="x"))
+        assert info.value.code == 50001
+
+        guild = bot.get_guild(scene.guild.id)
+        assert guild is not None
+        role = guild.get_role(boss.id)
+        assert role is not None
+        member = await guild.fetch_member(scene.mette.id)
+        await member.add_roles(role)
+        assert boss.id in scene.guild.members[scene.mette.id].roles
+
+        scene.guild.add_text_channel("late")
+        emu.add_guild("Second")
+        await emu.wait_for(lambda: created == ["late"] and joined == ["Second"])
+        assert sorted(g.name for g in bot.guilds) == ["MikroVirk", "Second"]
+    emu.assert_healthy()
+
+
+# --------------------------------------------------------------------------------------------
+# reactions
+# --------------------------------------------------------------------------------------------
+
+
+async def test_reactions_are_delivered_and_removable(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot()
+    added: list[tuple[int, str, bool]] = []
+    removed: list[tuple[int, str]] = []
+
+    async def on_raw_reaction_add(payload: discord.RawReactionActionEvent) -> None:
+        added.append((payload.user_id, str(payload.emoji), payload.member is not None))
+
+    async def on_raw_reaction_remove(payload: discord.RawReactionActionEvent) -> None:
+        removed.append((payload.user_id, str(payload.emoji)))
+
+    bot.add_listener(on_raw_reaction_add)
+    bot.add_listener(on_raw_reaction_remove)
+    async with run_client(emu, bot):
+        message = await text_channel(bot, scene.channel).send("RSVP here")
+        await message.add_reaction("✅")
+        await emu.wait_for(lambda: (emu.bot_user.id, "✅", True) in added)
+
+        await emu.react(scene.mette, message.id, "✅")
+        await emu.wait_for(lambda: (scene.mette.id, "✅", True) in added)
+        await emu.unreact(scene.mette, message.id, "✅")
+        await emu.wait_for(lambda: (scene.mette.id, "✅") in removed)
+
+        await emu.react(scene.jens, message.id, "❌")
+        assert emu.get_message(message.id).reactions == {"✅": [emu.bot_user.id], "❌": [scene.jens.id]}
+        await message.remove_reaction("❌", discord.Object(scene.jens.id))
+        await emu.wait_for(lambda: (scene.jens.id, "❌") in removed)
+        assert emu.get_message(message.id).reactions == {"✅": [emu.bot_user.id]}
+
+        with pytest.raises(discord.HTTPException) as info:
+            await message.add_reaction("notanemoji")
+        assert info.value.code == 10014
+    emu.assert_healthy()
+
+
+async def test_removing_a_reaction_needs_manage_messages(emu: FakeDiscord) -> None:
+    guild = emu.add_guild("Strict", bot_permissions=DEFAULT_BOT_PERMISSIONS & ~Perm.MANAGE_MESSAGES)
+    channel = guild.add_text_channel("general")
+    user = emu.add_user("Ole")
+    guild.add_member(user)
+    bot = make_bot()
+    async with run_client(emu, bot):
+        message = await text_channel(bot, channel).send("hi")
+        await emu.react(user, message.id, "👍")
+        with pytest.raises(discord.Forbidden) as info:
+            await message.remove_reaction("👍", discord.Object(user.id))
+        assert info.value.code == 50013
+        await message.add_reaction("👍")
+        assert bot.user is not None
+        await message.remove_reaction("👍", bot.user)  # removing its own reaction needs no permission
+        assert emu.get_message(message.id).reactions == {"👍": [user.id]}
+
+
+async def test_reaction_users_are_paged_like_discord(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    voters = [emu.add_user(f"voter{i}") for i in range(150)]
+    for voter in voters:
+        scene.guild.add_member(voter)
+    bot = make_bot()
+    async with run_client(emu, bot):
+        message = await text_channel(bot, scene.channel).send("Vote")
+        for voter in reversed(voters):  # react in reverse id order: listing is by id anyway
+            await emu.react(voter, message.id, "✅")
+        fetched = await text_channel(bot, scene.channel).fetch_message(message.id)
+        assert fetched.reactions[0].count == 150
+        users = [u async for u in fetched.reactions[0].users()]
+        assert sorted(u.id for u in users) == sorted(v.id for v in voters)
+
+        first = await bot.http.get_reaction_users(scene.channel.id, message.id, "✅", 100)
+        assert [int(u["id"]) for u in first] == sorted(v.id for v in voters)[:100]
+        rest = await bot.http.get_reaction_users(scene.channel.id, message.id, "✅", 100, after=int(first[-1]["id"]))
+        assert len(rest) == 50
+        default = await bot.http.get_reaction_users(scene.channel.id, message.id, "✅", 25)
+        assert len(default) == 25
+        with pytest.raises(discord.HTTPException) as info:
+            await bot.http.get_reaction_users(scene.channel.id, message.id, "✅", 101)
+        assert info.value.code == 50035
+        assert emu.get_message(message.id).reactions["✅"] == [v.id for v in reversed(voters)]
+
+
+# --------------------------------------------------------------------------------------------
+# messages and DMs
+# --------------------------------------------------------------------------------------------
+
+
+async def test_dm_refused_raises_forbidden_50007(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    shy = emu.add_user("Shy", accepts_dms=False)
+    scene.guild.add_member(shy)
+    bot = make_bot()
+    async with run_client(emu, bot):
+        user = await bot.fetch_user(shy.id)
+        with pytest.raises(discord.Forbidden) as info:
+            await user.send("Reminder")
+        assert info.value.code == 50007
+        assert emu.dms_to(shy) == []
+
+        mette = await bot.fetch_user(scene.mette.id)
+        first = await mette.send("Reminder 1")
+        second = await mette.send("Reminder 2")
+        assert first.channel.id == second.channel.id
+        dm_channel = emu.dm_channel(scene.mette)
+        assert dm_channel is not None and dm_channel.id == first.channel.id
+        assert [m.content for m in emu.dms_to(scene.mette)] == ["Reminder 1", "Reminder 2"]
+
+
+async def test_message_limits_edits_nonce_and_history(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    emu.rate_limit_config = RateLimitConfig.generous()  # this test sends many messages quickly
+    bot = make_bot()
+    async with run_client(emu, bot):
+        channel = text_channel(bot, scene.channel)
+        with pytest.raises(discord.HTTPException) as info:
+            await channel.send("x" * 2001)
+        assert info.value.code == 50035 and "content" in info.value.text
+        embed = discord.Embed(title="Agenda")
+        for i in range(26):
+            embed.add_field(name=f"item {i}", value="v")
+        with pytest.raises(discord.HTTPException) as info:
+            await channel.send(embed=embed)
+        assert info.value.code == 50035
+        big = discord.Embed(description="d" * 4000)
+        big.add_field(name="n", value="v" * 1024)
+        big.add_field(name="m", value="v" * 1024)
+        with pytest.raises(discord.HTTPException, match="6000"):
+            await channel.send(embed=big)
+
+        first = await channel.send("once", nonce=4242)
+        again = await channel.send("once", nonce=4242)
+        assert first.id == again.id
+        assert [m.content for m in emu.channel_messages(scene.channel)] == ["once"]
+
+        edited = await first.edit(content="twice", embed=discord.Embed(title="T"))
+        assert edited.content == "twice"
+        stored = emu.get_message(first.id)
+        assert stored.edit_count == 1 and stored.embeds[0]["title"] == "T"
+        assert stored.edits[0]["content"] == "twice"
+
+        user_message = await emu.post_message(scene.mette, scene.channel, "hello from Mette")
+        partial = channel.get_partial_message(user_message.id)
+        with pytest.raises(discord.Forbidden) as info:
+            await partial.edit(content="hijack")
+        assert info.value.code == 50005
+        await partial.delete()  # the bot has MANAGE_MESSAGES
+        assert emu.get_message(user_message.id).deleted
+
+        for i in range(5):
+            await channel.send(f"m{i}")
+        history = [m.content async for m in channel.history(limit=3)]
+        assert history == ["m4", "m3", "m2"]
+        oldest = [m.content async for m in channel.history(limit=2, oldest_first=True)]
+        assert oldest == ["twice", "m0"]
+
+        with pytest.raises(discord.NotFound) as info:
+            await channel.fetch_message(123)
+        assert info.value.code == 10008
+        with pytest.raises(discord.NotFound) as info:
+            await bot.http.send_message(42, params=discord.http.handle_message_parameters(content="x"))
+        assert info.value.code == 10003
+
+
+async def test_gateway_message_events_and_message_content_intent(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    seen: dict[str, list[str]] = {"plain": [], "content": []}
+    for key, message_content in (("plain", False), ("content", True)):
+        bot = make_bot(message_content=message_content)
+
+        async def on_message(message: discord.Message, key: str = key) -> None:
+            seen[key].append(message.content)
+
+        bot.add_listener(on_message)
+        async with run_client(emu, bot):
+            await text_channel(bot, scene.channel).send(f"bot says {key}")
+            await emu.post_message(scene.mette, scene.channel, f"user says {key}")
+            await emu.post_message(scene.jens, scene.channel, f"{emu.bot_user.mention} ping {key}")
+            await emu.wait_for(lambda key=key: len(seen[key]) == 3)  # type: ignore[misc]
+    assert seen["plain"] == ["bot says plain", "", f"{emu.bot_user.mention} ping plain"]
+    assert seen["content"] == ["bot says content", "user says content", f"{emu.bot_user.mention} ping content"]
+
+
+async def test_moderator_delete_dispatches_message_delete(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot()
+    deleted: list[int] = []
+
+    async def on_raw_message_delete(payload: discord.RawMessageDeleteEvent) -> None:
+        deleted.append(payload.message_id)
+
+    bot.add_listener(on_raw_message_delete)
+    async with run_client(emu, bot):
+        message = await text_channel(bot, scene.channel).send("to be removed")
+        await emu.delete_message(message.id)
+        await emu.wait_for(lambda: deleted == [message.id])
+        assert emu.channel_messages(scene.channel) == []
+        assert emu.channel_messages(scene.channel, include_deleted=True)[0].deleted
+
+
+# --------------------------------------------------------------------------------------------
+# rate limits
+# --------------------------------------------------------------------------------------------
+
+
+async def _edit_storm(emu: FakeDiscord, scene: Scene) -> int:
+    """12 rapid edits by the bot racing 6 by a second process that shares the bot's token."""
+    bot = make_bot()
+    other = discord.Client(intents=discord.Intents.none())
+    async with run_client(emu, bot):
+        message = await text_channel(bot, scene.channel).send("v0")
+        with emu.patch_discord():
+            await other.login(emu.token)
+        try:
+            fetched = await other.fetch_channel(scene.channel.id)
+            assert isinstance(fetched, discord.TextChannel)
+            foreign = fetched.get_partial_message(message.id)
+            await asyncio.gather(
+                *(message.edit(content=f"bot {i}") for i in range(12)),
+                *(foreign.edit(content=f"worker {i}") for i in range(6)),
+            )
+        finally:
+            await other.close()
+        return emu.get_message(message.id).edit_count
+
+
+async def test_rate_limited_edits_are_waited_out() -> None:
+    config = RateLimitConfig(message_edit=BucketLimit(5, 0.4))
+    async with FakeDiscord(rate_limits=config) as emu:
+        scene = build_scene(emu)
+        assert await _edit_storm(emu, scene) == 18
+        assert emu.rate_limited, "two clients sharing one bucket must run into 429s"
+        for entry in emu.rate_limited:
+            assert entry.response_headers["Via"] == "1.1 google"
+            assert entry.response_headers["X-RateLimit-Scope"] == "user"
+            assert entry.response["retry_after"] > 0
+            assert entry.response["global"] is False
+        assert emu.count("PATCH", r"/channels/\d+/messages/\d+$") == 18
+        assert emu.count("PATCH", r"/messages/", include_rate_limited=True) == 18 + len(emu.rate_limited)
+        edits = [r for r in emu.requests if r.method == "PATCH" and r.status == 200]
+        assert all(int(r.response_headers["X-RateLimit-Limit"]) == 5 for r in edits)
+
+
+async def test_single_client_is_throttled_by_headers_and_generous_limits_never_429() -> None:
+    async with FakeDiscord(rate_limits=RateLimitConfig(message_edit=BucketLimit(5, 0.3))) as emu:
+        scene = build_scene(emu)
+        bot = make_bot()
+        async with run_client(emu, bot):
+            message = await text_channel(bot, scene.channel).send("v0")
+            started = asyncio.get_running_loop().time()
+            for i in range(12):
+                await message.edit(content=f"v{i}")
+            elapsed = asyncio.get_running_loop().time() - started
+            assert elapsed >= 0.55, "12 edits at 5 per 0.3 s need at least two full windows"
+            emu.exhaust_rate_limit("message_edit", scene.channel)
+            await message.edit(content="after exhaustion")  # 429 -> discord.py sleeps and retries
+            assert emu.rate_limited
+            assert emu.get_message(message.id).content == "after exhaustion"
+
+    async with FakeDiscord(rate_limits=RateLimitConfig.generous()) as emu:
+        scene = build_scene(emu)
+        assert await _edit_storm(emu, scene) == 18
+        assert emu.rate_limited == []
+
+
+async def test_http_level_details(emu: FakeDiscord) -> None:
+    build_scene(emu)
+    emu.rate_limit_config = RateLimitConfig(default=BucketLimit(2, 5.0))
+    headers = {"Authorization": f"Bot {emu.token}"}
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{emu.api_base}/users/@me", headers={"Authorization": "Bot wrong"}) as resp:
+            assert resp.status == 401
+            assert resp.headers["Content-Type"] == "application/json"
+        for expected_remaining in ("1", "0"):
+            async with session.get(f"{emu.api_base}/users/@me", headers=headers) as resp:
+                assert resp.status == 200
+                assert resp.headers["Content-Type"] == "application/json"
+                assert resp.headers["X-RateLimit-Limit"] == "2"
+                assert resp.headers["X-RateLimit-Remaining"] == expected_remaining
+                assert float(resp.headers["X-RateLimit-Reset-After"]) > 0
+                assert float(resp.headers["X-RateLimit-Reset"]) > 1e9
+                bucket = resp.headers["X-RateLimit-Bucket"]
+        async with session.get(f"{emu.api_base}/users/@me", headers=headers) as resp:
+            assert resp.status == 429
+            assert resp.headers["Via"] == "1.1 google"
+            assert resp.headers["X-RateLimit-Bucket"] == bucket
+            assert int(resp.headers["Retry-After"]) >= 1
+            body = await resp.json()
+            assert body["message"] == "You are being rate limited." and body["global"] is False
+        async with session.get(f"{emu.api_base}/nothing/here", headers=headers) as resp:
+            assert resp.status == 404
+            assert await resp.json() == {"message": "404: Not Found", "code": 0}
+    assert emu.unknown_routes == ["GET /nothing/here"]
+    assert len(emu.rate_limited) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# gateway resilience
+# --------------------------------------------------------------------------------------------
+
+
+async def test_drop_gateway_resumes_and_replays_missed_events(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot()
+    added: list[int] = []
+    resumed: list[bool] = []
+
+    async def on_raw_reaction_add(payload: discord.RawReactionActionEvent) -> None:
+        added.append(payload.user_id)
+
+    async def on_resumed() -> None:
+        resumed.append(True)
+
+    bot.add_listener(on_raw_reaction_add)
+    bot.add_listener(on_resumed)
+    async with run_client(emu, bot):
+        message = await text_channel(bot, scene.channel).send("RSVP")
+
+        async with emu.gateway_outage():
+            await emu.react(scene.mette, message.id, "✅")
+            assert not any(s.connected for s in emu.sessions)
+        await emu.wait_for(lambda: added == [scene.mette.id])
+        await emu.wait_for(lambda: resumed)
+
+        await emu.drop_gateway(code=4000)
+        await emu.react(scene.jens, message.id, "✅")
+        await emu.wait_for(lambda: added == [scene.mette.id, scene.jens.id])
+
+        await emu.request_reconnect()
+        await emu.wait_for(lambda: emu.resume_count == 3)
+        assert emu.identify_count == 1
+        assert [p["op"] for p in emu.gateway_received].count(2) == 1
+
+
+async def test_invalid_session_makes_the_client_identify_again(emu: FakeDiscord) -> None:
+    build_scene(emu)
+    bot = make_bot()
+
+    async def no_identify_delay(shard_id: int | None, *, initial: bool = False) -> None:
+        return None  # discord.py otherwise sleeps 5 s before every non-initial IDENTIFY
+
+    bot.before_identify_hook = no_identify_delay  # type: ignore[method-assign]
+    async with run_client(emu, bot):
+        await emu.invalidate_sessions()
+        await emu.wait_for(lambda: emu.identify_count == 2 and emu.sessions)
+        await emu.wait_until_connected()
+
+
+# --------------------------------------------------------------------------------------------
+# scheduled events and members
+# --------------------------------------------------------------------------------------------
+
+
+async def test_scheduled_events_create_edit_delete(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot()
+    created: list[str] = []
+
+    async def on_scheduled_event_create(event: discord.ScheduledEvent) -> None:
+        created.append(event.name)
+
+    bot.add_listener(on_scheduled_event_create)
+    start = discord.utils.utcnow() + dt.timedelta(days=3)
+    async with run_client(emu, bot):
+        guild = bot.get_guild(scene.guild.id)
+        assert guild is not None
+        event = await guild.create_scheduled_event(
+            name="December meeting",
+            start_time=start,
+            end_time=start + dt.timedelta(hours=2),
+            entity_type=discord.EntityType.external,
+            privacy_level=discord.PrivacyLevel.guild_only,
+            location="Café Nord",
+            description="Hot seat: Mette",
+        )
+        assert event.location == "Café Nord"
+        assert event.start_time == start
+        [stored] = emu.scheduled_events(scene.guild)
+        assert stored["entity_metadata"] == {"location": "Café Nord"}
+        assert stored["status"] == 1
+        await emu.wait_for(lambda: created == ["December meeting"])
+
+        edited = await event.edit(name="December meeting (moved)", location="Café Syd")
+        assert edited.name == "December meeting (moved)"
+        assert emu.scheduled_events(scene.guild)[0]["entity_metadata"] == {"location": "Café Syd"}
+
+        fetched = await guild.fetch_scheduled_events()
+        assert [e.name for e in fetched] == ["December meeting (moved)"]
+
+        with pytest.raises(discord.HTTPException) as info:
+            await bot.http.create_guild_scheduled_event(
+                guild.id,
+                name="No end",
+                entity_type=3,
+                privacy_level=2,
+                scheduled_start_time=start.isoformat(),
+                entity_metadata={"location": "x"},
+            )
+        assert info.value.status == 400 and info.value.code == 50035
+        with pytest.raises(discord.HTTPException) as info:
+            await guild.create_scheduled_event(
+                name="Past",
+                start_time=discord.utils.utcnow() - dt.timedelta(hours=1),
+                end_time=discord.utils.utcnow(),
+                location="x",
+                entity_type=discord.EntityType.external,
+                privacy_level=discord.PrivacyLevel.guild_only,
+            )
+        assert info.value.code == 50035
+
+        await event.delete()
+        assert emu.scheduled_events(scene.guild) == []
+    emu.assert_healthy()
+
+
+async def test_member_join_is_only_delivered_with_the_members_intent(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    for with_intent in (False, True):
+        joined: list[int] = []
+        left: list[int] = []
+        bot = make_bot(members=with_intent)
+
+        async def on_member_join(member: discord.Member, joined: list[int] = joined) -> None:
+            joined.append(member.id)
+
+        async def on_raw_member_remove(payload: discord.RawMemberRemoveEvent, left: list[int] = left) -> None:
+            left.append(payload.user.id)
+
+        bot.add_listener(on_member_join)
+        bot.add_listener(on_raw_member_remove)
+        newcomer = emu.add_user(f"New{with_intent}")
+        async with run_client(emu, bot):
+            await emu.member_join(scene.guild, newcomer)
+            await emu.member_leave(scene.guild, newcomer)
+            marker = await text_channel(bot, scene.channel).send("sync point")
+            await emu.react(scene.mette, marker.id, "✅")  # any later event proves ordering
+            await asyncio.sleep(0.05)
+            if with_intent:
+                expected = [newcomer.id]
+                await emu.wait_for(lambda: joined == expected and left == expected)  # noqa: B023
+            else:
+                assert joined == [] and left == []
+        delivered = [d for d in emu.dispatched if d.event == "GUILD_MEMBER_ADD"]
+        assert bool(delivered[-1].session_ids) is with_intent
