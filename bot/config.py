@@ -65,12 +65,19 @@ class RemindersConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MeetingsConfig:
+    duration: timedelta  # a meeting's end is its start plus this
+    still_coming_before: timedelta  # when a full meeting asks those going whether they still come
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     discord: DiscordConfig
     network: NetworkConfig
     database: DatabaseConfig
     reminders: RemindersConfig
     source: Path
+    meetings: MeetingsConfig = MeetingsConfig(timedelta(minutes=150), timedelta(days=2))
 
 
 _KNOWN_KEYS: dict[str, frozenset[str]] = {
@@ -78,6 +85,7 @@ _KNOWN_KEYS: dict[str, frozenset[str]] = {
     "network": frozenset({"name", "timezone", "language", "default_venue", "default_start"}),
     "database": frozenset({"path"}),
     "reminders": frozenset({"offsets"}),
+    "meetings": frozenset({"duration", "still_coming_before"}),
 }
 
 _ID_FIX = (
@@ -222,6 +230,29 @@ def _reminders(data: Mapping[str, Any]) -> RemindersConfig:
     return RemindersConfig(offsets=tuple(sorted(offsets, reverse=True)))
 
 
+def _duration(table: Mapping[str, Any], key: str, default: str, low: timedelta, high: timedelta) -> timedelta:
+    raw = table.get(key, default)
+    try:
+        value = parse_offset(raw) if isinstance(raw, str) else None
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise ConfigError(
+            f"meetings.{key}",
+            f"{raw!r} is not a duration between {format_offset(low)} and {format_offset(high)}.",
+            f'Use a number followed by d, h or m, e.g. "{default}".',
+        )
+    return value
+
+
+def _meetings(data: Mapping[str, Any]) -> MeetingsConfig:
+    table = _table(data, "meetings") if "meetings" in data else {}
+    return MeetingsConfig(
+        duration=_duration(table, "duration", "150m", timedelta(minutes=15), timedelta(hours=12)),
+        still_coming_before=_duration(table, "still_coming_before", "2d", timedelta(hours=1), timedelta(days=14)),
+    )
+
+
 def parse_config(data: Mapping[str, Any], source: Path) -> Config:
     """Validate an already-parsed TOML document; relative paths are resolved against ``source``'s folder."""
     unknown = sorted(set(data) - set(_KNOWN_KEYS))
@@ -237,6 +268,7 @@ def parse_config(data: Mapping[str, Any], source: Path) -> Config:
         database=_database(data, source.parent),
         reminders=_reminders(data),
         source=source,
+        meetings=_meetings(data),
     )
 
 

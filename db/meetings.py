@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.meetings import Meeting, MeetingFormat, MeetingStatus
 from db.codec import instant_from_db, instant_to_db
 from db.database import Database
+from db.rsvps import promote_waiting
 
 _COLUMNS = (
     "id, guild_id, starts_at, timezone, duration_minutes, format, venue, topic, speaker, description, capacity, "
@@ -56,32 +57,33 @@ def _meeting(row: sqlite3.Row) -> Meeting:
     )
 
 
+_INSERT = (
+    "INSERT INTO meetings (guild_id, starts_at, timezone, duration_minutes, format, venue, topic, speaker,"
+    " description, capacity, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _insert_params(new: NewMeeting, stamp: str) -> tuple[object, ...]:
+    return (
+        new.guild_id,
+        instant_to_db(new.starts_at),
+        new.timezone.key,
+        new.duration // timedelta(minutes=1),
+        new.format.value,
+        new.venue,
+        new.topic,
+        new.speaker,
+        new.description,
+        new.capacity,
+        new.created_by,
+        stamp,
+        stamp,
+    )
+
+
 async def create_meeting(db: Database, new: NewMeeting, now: datetime) -> Meeting:
-    stamp = instant_to_db(now)
-    async with db.transaction() as conn:
-        meeting_id = await conn.insert(
-            "INSERT INTO meetings (guild_id, starts_at, timezone, duration_minutes, format, venue, topic, speaker,"
-            " description, capacity, created_by, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                new.guild_id,
-                instant_to_db(new.starts_at),
-                new.timezone.key,
-                new.duration // timedelta(minutes=1),
-                new.format.value,
-                new.venue,
-                new.topic,
-                new.speaker,
-                new.description,
-                new.capacity,
-                new.created_by,
-                stamp,
-                stamp,
-            ),
-        )
-        row = await conn.fetchone(f"SELECT {_COLUMNS} FROM meetings WHERE id = ?", (meeting_id,))
-    assert row is not None
-    return _meeting(row)
+    (meeting,) = await create_meetings(db, [new], now)
+    return meeting
 
 
 async def get_meeting(db: Database, guild_id: int, meeting_id: int) -> Meeting | None:
@@ -101,3 +103,116 @@ async def next_meeting(db: Database, guild_id: int, now: datetime) -> Meeting | 
             (guild_id, instant_to_db(now)),
         )
     return None if row is None else _meeting(row)
+
+
+async def create_meetings(db: Database, new: list[NewMeeting], now: datetime) -> list[Meeting]:
+    """Create a whole season in one transaction: all of it or nothing."""
+    stamp = instant_to_db(now)
+    async with db.transaction() as conn:
+        ids = [await conn.insert(_INSERT, _insert_params(item, stamp)) for item in new]
+        rows = [
+            await conn.fetchone(f"SELECT {_COLUMNS} FROM meetings WHERE id = ?", (meeting_id,)) for meeting_id in ids
+        ]
+    return [_meeting(row) for row in rows if row is not None]
+
+
+async def meeting_for_announcement(db: Database, message_id: int) -> Meeting | None:
+    async with db.read() as conn:
+        row = await conn.fetchone(f"SELECT {_COLUMNS} FROM meetings WHERE announcement_message_id = ?", (message_id,))
+    return None if row is None else _meeting(row)
+
+
+async def coming_meetings(db: Database, guild_id: int, now: datetime, limit: int = 25) -> list[Meeting]:
+    """Planned meetings that have not ended yet, soonest first."""
+    async with db.read() as conn:
+        rows = await conn.fetchall(
+            f"SELECT {_COLUMNS} FROM meetings WHERE guild_id = ? AND status = 'planned'"
+            " AND datetime(starts_at, '+' || duration_minutes || ' minutes') > datetime(?)"
+            " ORDER BY starts_at LIMIT ?",
+            (guild_id, instant_to_db(now), limit),
+        )
+    return [_meeting(row) for row in rows]
+
+
+async def set_announcement(db: Database, meeting_id: int, channel_id: int, message_id: int, now: datetime) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE meetings SET announcement_channel_id = ?, announcement_message_id = ?, updated_at = ? WHERE id = ?",
+            (channel_id, message_id, instant_to_db(now), meeting_id),
+        )
+
+
+async def set_scheduled_event(db: Database, meeting_id: int, event_id: int | None, now: datetime) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE meetings SET scheduled_event_id = ?, updated_at = ? WHERE id = ?",
+            (event_id, instant_to_db(now), meeting_id),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingEdit:
+    """The fields an organiser changes; ``None`` leaves a field as it is, ``CLEAR`` empties an optional one."""
+
+    starts_at: datetime | None = None
+    format: MeetingFormat | None = None
+    venue: str | None = None
+    topic: str | None = None
+    speaker: str | None = None
+    description: str | None = None
+    capacity: int | None = None
+
+    def assignments(self) -> dict[str, object]:
+        values: dict[str, object] = {}
+        if self.starts_at is not None:
+            values["starts_at"] = instant_to_db(self.starts_at)
+        if self.format is not None:
+            values["format"] = self.format.value
+        for name in ("venue", "topic", "speaker", "description"):
+            value = getattr(self, name)
+            if value is not None:
+                values[name] = value or None  # an empty text clears an optional field
+        if self.capacity is not None:
+            values["capacity"] = self.capacity or None  # 0 removes the limit
+        return values
+
+
+# Column names come from this fixed allow-list, never from input; values are always parameters.
+_EDITABLE = frozenset({"starts_at", "format", "venue", "topic", "speaker", "description", "capacity"})
+
+
+async def edit_meeting(
+    db: Database, meeting_id: int, edit: MeetingEdit, now: datetime
+) -> tuple[Meeting, Meeting, tuple[int, ...]]:
+    """Apply an edit; returns (before, after, promoted): a raised capacity moves the waiting list up at once."""
+    values = edit.assignments()
+    assert set(values) <= _EDITABLE
+    stamp = instant_to_db(now)
+    async with db.transaction() as conn:
+        before = await conn.fetchone(f"SELECT {_COLUMNS} FROM meetings WHERE id = ?", (meeting_id,))
+        if before is None:
+            raise LookupError(meeting_id)
+        if values:
+            assignments = ", ".join(f"{column} = ?" for column in values)
+            await conn.execute(
+                f"UPDATE meetings SET {assignments}, updated_at = ? WHERE id = ?",
+                (*values.values(), stamp, meeting_id),
+            )
+            promoted = await promote_waiting(conn, meeting_id, stamp)
+        else:
+            promoted = ()
+        after = await conn.fetchone(f"SELECT {_COLUMNS} FROM meetings WHERE id = ?", (meeting_id,))
+    assert after is not None
+    return _meeting(before), _meeting(after), promoted
+
+
+async def cancel_meeting(db: Database, meeting_id: int, reason: str | None, now: datetime) -> Meeting:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE meetings SET status = 'cancelled', cancel_reason = ?, updated_at = ? WHERE id = ?",
+            (reason, instant_to_db(now), meeting_id),
+        )
+        row = await conn.fetchone(f"SELECT {_COLUMNS} FROM meetings WHERE id = ?", (meeting_id,))
+    if row is None:
+        raise LookupError(meeting_id)
+    return _meeting(row)

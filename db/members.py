@@ -26,3 +26,17 @@ async def member_language(db: Database, guild_id: int, user_id: int) -> Language
             "SELECT language FROM members WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
         )
     return language
+
+
+async def languages(db: Database, guild_id: int, user_ids: list[int]) -> dict[int, Language]:
+    """The stored client language of each member who has one (members never seen are left out)."""
+    if not user_ids:
+        return {}
+    placeholders = ", ".join("?" for _ in user_ids)
+    async with db.read() as conn:
+        rows = await conn.fetchall(
+            f"SELECT user_id, language FROM members WHERE guild_id = ? AND language IS NOT NULL"
+            f" AND user_id IN ({placeholders})",
+            (guild_id, *user_ids),
+        )
+    return {row["user_id"]: row["language"] for row in rows}

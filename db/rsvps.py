@@ -5,7 +5,17 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-from bot.rsvp import Attendee, Guest, Roster, RsvpChange, RsvpState, promotions, resolve_choice, state_after_removal
+from bot.rsvp import (
+    Attendee,
+    Guest,
+    Roster,
+    RsvpChange,
+    RsvpState,
+    choice_for_emoji,
+    promotions,
+    resolve_choice,
+    state_after_removal,
+)
 from db.codec import instant_from_db, instant_to_db
 from db.database import Connection, Database
 
@@ -98,9 +108,26 @@ async def answer(
         return await _apply(conn, meeting_id, user_id, choice, instant_to_db(now), name)
 
 
-async def reaction_removed(db: Database, meeting_id: int, user_id: int, emoji: str, now: datetime) -> RsvpChange:
-    """A member took a reaction back: clears their answer only if it was the reaction of their current state."""
+async def reaction_added(
+    db: Database, meeting_id: int, user_id: int, emoji: str, now: datetime, name: str | None = None
+) -> RsvpChange:
+    """A member reacted on the announcement: remember the reaction and apply the answer it gives."""
+    stamp = instant_to_db(now)
     async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT OR IGNORE INTO announcement_reactions (meeting_id, user_id, emoji, seen_at) VALUES (?, ?, ?, ?)",
+            (meeting_id, user_id, emoji, stamp),
+        )
+        return await _apply(conn, meeting_id, user_id, choice_for_emoji(emoji), stamp, name)
+
+
+async def reaction_removed(db: Database, meeting_id: int, user_id: int, emoji: str, now: datetime) -> RsvpChange:
+    """A reaction went away: clears the answer only if it was the reaction of the member's current state."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "DELETE FROM announcement_reactions WHERE meeting_id = ? AND user_id = ? AND emoji = ?",
+            (meeting_id, user_id, emoji),
+        )
         before = await _current_state(conn, meeting_id, user_id)
         changed, _ = state_after_removal(before, emoji)
         if not changed:
@@ -108,13 +135,19 @@ async def reaction_removed(db: Database, meeting_id: int, user_id: int, emoji: s
         return await _apply(conn, meeting_id, user_id, None, instant_to_db(now), None)
 
 
-async def apply_answers(
-    db: Database, meeting_id: int, answers: list[tuple[int, RsvpState | None, str | None]], now: datetime
-) -> list[RsvpChange]:
-    """Apply many answers ``(user_id, choice, name)`` in one transaction (restart reconciliation)."""
-    stamp = instant_to_db(now)
+async def observed_reactions(db: Database, meeting_id: int) -> set[tuple[int, str]]:
+    """The (user, emoji) RSVP reactions the bot has seen on the meeting's announcement."""
+    async with db.read() as conn:
+        rows = await conn.fetchall(
+            "SELECT user_id, emoji FROM announcement_reactions WHERE meeting_id = ?", (meeting_id,)
+        )
+    return {(row["user_id"], row["emoji"]) for row in rows}
+
+
+async def forget_observed_reactions(db: Database, meeting_id: int) -> None:
+    """A new announcement starts without member reactions; the answers themselves are kept."""
     async with db.transaction() as conn:
-        return [await _apply(conn, meeting_id, user_id, choice, stamp, name) for user_id, choice, name in answers]
+        await conn.execute("DELETE FROM announcement_reactions WHERE meeting_id = ?", (meeting_id,))
 
 
 async def states(db: Database, meeting_id: int) -> dict[int, RsvpState]:

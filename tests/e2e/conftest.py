@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -105,6 +106,7 @@ class RunningBot:
         ready = asyncio.Event()
         bot.add_listener(_set_event(ready), "on_ready")
         self.bot = bot
+        _EMULATORS[id(bot)] = self.server.emu
         self._task = asyncio.create_task(bot.start(self.server.emu.token))
         done, _ = await asyncio.wait(
             {self._task, asyncio.create_task(ready.wait())}, timeout=10, return_when="FIRST_COMPLETED"
@@ -123,9 +125,62 @@ class RunningBot:
             await asyncio.wait_for(self._task, timeout=10)
         self.bot, self._task = None, None
 
+    async def kill(self) -> None:
+        """Stop like a killed process: no graceful close, nothing flushed; only what the OS would close is closed."""
+        bot, task = self.bot, self._task
+        assert bot is not None and task is not None
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        if bot.ws is not None:
+            await bot.ws.socket.close(code=4000)
+        await bot.http.close()
+        for pending in [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and _belongs_to_bot(t)]:
+            pending.cancel()
+        bot.scheduler.shutdown(wait=False)
+        await bot.db.close()
+        self.bot, self._task = None, None
+
     async def restart(self) -> MikroVirkBot:
         await self.stop()
         return await self.start()
+
+
+async def settle_bot(bot: MikroVirkBot, timeout: float = 10) -> None:  # noqa: ASYNC109
+    """Wait until the bot has read every gateway event sent so far, its handlers have finished, and its
+    coalesced edits and background DMs are done: then the emulator shows the bot's reaction to everything."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        ws = bot.ws
+        session = next(
+            (s for s in _emulator_of(bot).sessions if ws is not None and s.session_id == ws.session_id), None
+        )
+        if ws is not None and session is not None and (ws.sequence or 0) >= session.seq:
+            break
+        await asyncio.sleep(0.005)
+    while loop.time() < deadline:
+        handlers = [t for t in asyncio.all_tasks() if t.get_name().startswith("discord.py: ") and not t.done()]
+        cog = bot.get_cog("Meetings")
+        if handlers:
+            await asyncio.wait(handlers, timeout=deadline - loop.time())
+        elif cog is not None and (cog._background or cog.announcer.edits.pending):  # type: ignore[attr-defined]
+            await cog.drain()  # type: ignore[attr-defined]
+        else:
+            return
+    raise AssertionError("the bot did not settle in time")
+
+
+def _emulator_of(bot: MikroVirkBot) -> FakeDiscord:
+    return _EMULATORS[id(bot)]
+
+
+_EMULATORS: dict[int, FakeDiscord] = {}
+
+
+def _belongs_to_bot(task: asyncio.Task[object]) -> bool:
+    """Background tasks the bot's own code started (named by the cogs), which die with the process."""
+    return task.get_name().startswith(("coalesce:", "dm-", "reconcile"))
 
 
 def _set_event(event: asyncio.Event):  # type: ignore[no-untyped-def]

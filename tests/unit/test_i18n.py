@@ -14,7 +14,7 @@ from bot.i18n import Catalogue, CatalogueTranslator, command_text, default_catal
 
 ROOT = Path(__file__).resolve().parents[2]
 # Functions whose string arguments are catalogue keys.
-KEY_FUNCTIONS = {"t", "text", "text_for", "public_text", "command_text", "msgkey", "UserFacingError"}
+KEY_FUNCTIONS = {"t", "text", "_text", "text_for", "public_text", "command_text", "msgkey", "UserFacingError"}
 # Functions whose key names a pair of plural forms, ``key.one`` and ``key.other``.
 PLURAL_FUNCTIONS = {"plural", "plural_for"}
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")

@@ -1,0 +1,42 @@
+"""Shared glue for buttons and modals: the same polite error path the command tree has."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+
+import discord
+
+from bot.errors import UserFacingError
+
+if TYPE_CHECKING:
+    from bot.client import MikroVirkBot
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+S = TypeVar("S")
+
+
+def answers_errors(
+    callback: Callable[Concatenate[S, discord.Interaction[Any], P], Coroutine[Any, Any, None]],
+) -> Callable[Concatenate[S, discord.Interaction[Any], P], Coroutine[Any, Any, None]]:
+    """Component and modal callbacks answer a :class:`UserFacingError` (or a crash) privately, in the member's
+    language, like slash commands do; views otherwise only log."""
+
+    @functools.wraps(callback)
+    async def wrapper(self: S, interaction: discord.Interaction[Any], /, *args: P.args, **kwargs: P.kwargs) -> None:
+        bot: MikroVirkBot = interaction.client
+        try:
+            await callback(self, interaction, *args, **kwargs)
+        except UserFacingError as error:
+            await bot.reply_ephemeral(interaction, bot.text_for(interaction, error.key, **error.params))
+        except Exception:
+            log.exception(
+                "component callback failed", extra={"custom_id": interaction.data and interaction.data.get("custom_id")}
+            )
+            await bot.reply_ephemeral(interaction, bot.text_for(interaction, "errors.unexpected"))
+
+    return wrapper
