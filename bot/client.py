@@ -18,6 +18,7 @@ from bot.clock import Clock, system_clock
 from bot.config import Config, ConfigError, Language
 from bot.errors import UserFacingError
 from bot.i18n import Catalogue, CatalogueTranslator, default_catalogue, language_for_locale, msgkey
+from bot.timers import Timers
 from db import command_sync, members
 from db.database import Database
 
@@ -125,6 +126,7 @@ class MikroVirkBot(commands.Bot):
         self.catalogue = catalogue or default_catalogue()
         self.db = Database(config.database.path)
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.timers = Timers(self.scheduler, clock)
         self.startup_error: ConfigError | None = None
         self._guild_checked = False
 

@@ -29,6 +29,7 @@ from bot.rsvp import RSVP_EMOJIS, RsvpChange, RsvpState, choice_for_emoji, emoji
 from cogs._dm import DirectMessenger, DmMessage, FanOutReport
 from cogs._embeds import card_embed
 from cogs.meetings._announce import Announcer, jump_url
+from cogs.meetings._still_coming import StillComing
 from cogs.meetings._views import AddGuestButton, GuestModal, PlanConfirmation, RemoveGuestButton
 from db import meetings, rsvps
 
@@ -86,6 +87,7 @@ class Meetings(commands.Cog):
         self.bot = bot
         self.announcer = Announcer(bot)
         self.dm = DirectMessenger(bot)
+        self.still_coming = StillComing(bot, self)
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._background: set[asyncio.Task[Any]] = set()
         self._reconciled = False
@@ -98,7 +100,7 @@ class Meetings(commands.Cog):
 
     # -- helpers ----------------------------------------------------------------------------------------------------
 
-    def _lock(self, meeting_id: int) -> asyncio.Lock:
+    def lock(self, meeting_id: int) -> asyncio.Lock:
         lock = self._locks.get(meeting_id)
         if lock is None:
             lock = self._locks[meeting_id] = asyncio.Lock()
@@ -142,11 +144,11 @@ class Meetings(commands.Cog):
             raise UserFacingError("meeting.errors.unknown_meeting", typed=clip(value, 50))
         if coming_only and (meeting.status is MeetingStatus.CANCELLED or meeting.ends_at <= self.bot.clock()):
             raise UserFacingError(
-                "meeting.errors.not_coming", title=self._label(meeting, self.bot.config.network.language)
+                "meeting.errors.not_coming", title=self.label(meeting, self.bot.config.network.language)
             )
         return meeting
 
-    def _label(self, meeting: Meeting, language: Language) -> str:
+    def label(self, meeting: Meeting, language: Language) -> str:
         format_name = self._text(language, FORMAT_KEYS[meeting.format])
         label = f"{local_date(meeting.local_start, language)} {meeting.local_start:%H:%M} · {format_name}"
         if meeting.topic:
@@ -157,7 +159,7 @@ class Meetings(commands.Cog):
         language = self._language(interaction)
         coming = await meetings.coming_meetings(self.bot.db, self.guild_id, self.bot.clock())
         wanted = current.strip().lower()
-        labels = [(meeting, self._label(meeting, language)) for meeting in coming]
+        labels = [(meeting, self.label(meeting, language)) for meeting in coming]
         return [Choice(name=label, value=str(meeting.id)) for meeting, label in labels if wanted in label.lower()][:25]
 
     # -- members: next, list, calendar, guests ----------------------------------------------------------------------
@@ -189,7 +191,7 @@ class Meetings(commands.Cog):
             state = await rsvps.state_of(self.bot.db, meeting.id, interaction.user.id)
             answer = emoji_for_state(state) if state else "▫️"
             url = jump_url(self.guild_id, meeting)
-            label = self._label(meeting, language)
+            label = self.label(meeting, language)
             lines.append(f"{answer} [{label}]({url})" if url else f"{answer} {label}")
         embed = discord.Embed(
             title=self._text(language, "meeting.list.title"),
@@ -276,7 +278,7 @@ class Meetings(commands.Cog):
         )
         assert guest_name is not None
         try:
-            async with self._lock(meeting_id):
+            async with self.lock(meeting_id):
                 await rsvps.add_guest(
                     self.bot.db, meeting_id, interaction.user.id, guest_name, guest_business, self.bot.clock()
                 )
@@ -327,7 +329,7 @@ class Meetings(commands.Cog):
             return
         meeting, emoji = found
         name = payload.member.display_name if payload.member is not None else None
-        async with self._lock(meeting.id):
+        async with self.lock(meeting.id):
             change = await rsvps.reaction_added(self.bot.db, meeting.id, payload.user_id, emoji, self.bot.clock(), name)
         log.info(
             "rsvp",
@@ -338,7 +340,7 @@ class Meetings(commands.Cog):
                 "after": change.after,
             },
         )
-        await self._after_change(meeting, change)
+        await self.after_change(meeting, change)
 
     @commands.Cog.listener()
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
@@ -346,7 +348,7 @@ class Meetings(commands.Cog):
         if found is None:
             return
         meeting, emoji = found
-        async with self._lock(meeting.id):
+        async with self.lock(meeting.id):
             change = await rsvps.reaction_removed(self.bot.db, meeting.id, payload.user_id, emoji, self.bot.clock())
         if change.changed:
             log.info(
@@ -358,9 +360,9 @@ class Meetings(commands.Cog):
                     "after": change.after,
                 },
             )
-        await self._after_change(meeting, change)
+        await self.after_change(meeting, change)
 
-    async def _after_change(self, meeting: Meeting, change: RsvpChange) -> None:
+    async def after_change(self, meeting: Meeting, change: RsvpChange) -> None:
         if not change.changed:
             return
         self.announcer.request_refresh(meeting.id)
@@ -375,14 +377,14 @@ class Meetings(commands.Cog):
         roster = await rsvps.roster(self.bot.db, meeting.id)
         position = next((index for index, item in enumerate(roster.waiting, 1) if item.user_id == user_id), 1)
         language = await self.dm.language_of(user_id)
-        title = self._label(meeting, language)
+        title = self.label(meeting, language)
         await self.dm.send(user_id, DmMessage(self._text(language, "rsvp.waitlisted", title=title, position=position)))
 
     async def _tell_promoted(self, meeting: Meeting, user_ids: tuple[int, ...]) -> None:
         url = jump_url(self.guild_id, meeting) or ""
 
         def compose(user_id: int, language: Language) -> DmMessage:
-            return DmMessage(self._text(language, "rsvp.promoted", title=self._label(meeting, language), url=url))
+            return DmMessage(self._text(language, "rsvp.promoted", title=self.label(meeting, language), url=url))
 
         await self.dm.fan_out(user_ids, compose)
 
@@ -398,9 +400,10 @@ class Meetings(commands.Cog):
     async def reconcile_all(self) -> None:
         """Bring every coming meeting's post in line with the database and with reactions made while offline."""
         for meeting in await meetings.coming_meetings(self.bot.db, self.guild_id, self.bot.clock()):
-            async with self._lock(meeting.id):
+            async with self.lock(meeting.id):
                 await self.reconcile(meeting)
         log.info("announcements reconciled")
+        await self.still_coming.rearm_all()
 
     async def _reactions_on(self, message: discord.Message) -> tuple[set[tuple[int, str]], dict[int, str]]:
         """Every member's RSVP reaction on the message (paged, 100 users per request), and their names."""
@@ -447,7 +450,7 @@ class Meetings(commands.Cog):
         for emoji in missing_own:
             await message.add_reaction(emoji)
         for change in changes:
-            await self._after_change(meeting, change)
+            await self.after_change(meeting, change)
         await self.announcer.refresh_now(meeting.id)
         if meeting.scheduled_event_id is None:
             await self.announcer.sync_event(meeting)
@@ -509,7 +512,7 @@ class Meetings(commands.Cog):
         url = jump_url(self.guild_id, meeting)
         key = msgkey("meeting.created") if url else msgkey("meeting.created_not_posted")
         await interaction.followup.send(
-            self._text(language, key, title=self._label(meeting, language), url=url or ""), ephemeral=True
+            self._text(language, key, title=self.label(meeting, language), url=url or ""), ephemeral=True
         )
 
     async def _publish(self, meeting: Meeting) -> Meeting:
@@ -520,6 +523,7 @@ class Meetings(commands.Cog):
             log.warning("could not post the announcement", exc_info=True, extra={"meeting_id": meeting.id})
             return meeting
         await self.announcer.sync_event(meeting)
+        await self.still_coming.plan(meeting)
         return meeting
 
     @meeting.command(name="plan", description=command_text("cmd.meeting.plan.description"))
@@ -671,7 +675,7 @@ class Meetings(commands.Cog):
         if not edit.assignments():
             raise UserFacingError("meeting.errors.nothing_to_change")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        async with self._lock(current.id):
+        async with self.lock(current.id):
             before, after, promoted_users = await meetings.edit_meeting(self.bot.db, current.id, edit, self.bot.clock())
         log.info(
             "meeting edited",
@@ -679,10 +683,11 @@ class Meetings(commands.Cog):
         )
         self.announcer.request_refresh(after.id)
         await self.announcer.sync_event(after)
+        await self.still_coming.plan(after)
         moved = before.starts_at != after.starts_at or before.venue != after.venue
         if promoted_users:
             self._spawn(self._tell_promoted(after, promoted_users), "dm-promoted")
-        title = self._label(after, language)
+        title = self.label(after, language)
         if not moved:
             await interaction.followup.send(self._text(language, "meeting.edited", title=title), ephemeral=True)
             return
@@ -696,7 +701,7 @@ class Meetings(commands.Cog):
                 self._text(
                     member_language,
                     "meeting.moved_dm",
-                    title=self._label(after, member_language),
+                    title=self.label(after, member_language),
                     venue=after.venue,
                     url=jump_url(self.guild_id, after) or "",
                 )
@@ -738,14 +743,15 @@ class Meetings(commands.Cog):
         current = await self._meeting_option(meeting)
         why = clean_text(reason, REASON_MAX, self._text(language, "fields.reason"))
         await interaction.response.defer(ephemeral=True, thinking=True)
-        async with self._lock(current.id):
+        async with self.lock(current.id):
             cancelled = await meetings.cancel_meeting(self.bot.db, current.id, why, self.bot.clock())
         log.info("meeting cancelled", extra={"meeting_id": cancelled.id, "by": interaction.user.id})
         self.announcer.request_refresh(cancelled.id)
         await self.announcer.sync_event(cancelled)
+        await self.still_coming.plan(cancelled)
         recipients = await self._answered(cancelled.id, (RsvpState.GOING, RsvpState.MAYBE, RsvpState.WAITING))
         await interaction.followup.send(
-            self._text(language, "meeting.cancelled", title=self._label(cancelled, language), count=len(recipients)),
+            self._text(language, "meeting.cancelled", title=self.label(cancelled, language), count=len(recipients)),
             ephemeral=True,
         )
 
@@ -755,7 +761,7 @@ class Meetings(commands.Cog):
                 self._text(
                     member_language,
                     "meeting.cancelled_dm",
-                    title=self._label(cancelled, member_language),
+                    title=self.label(cancelled, member_language),
                     reason=reason_text,
                 )
             )
@@ -775,7 +781,7 @@ class Meetings(commands.Cog):
             return self.bot.catalogue.plural(language, "announcement.more", count)
 
         embed = discord.Embed(
-            title=self._label(current, language),
+            title=self.label(current, language),
             colour=card_embed(meeting_card(current, language, self.bot.catalogue)).colour,
         )
         groups = (

@@ -107,6 +107,35 @@ class RemoveGuestButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template
         await meetings_cog(interaction).remove_guest(interaction, self.guest_id)
 
 
+class StillComingButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:still:(?P<meeting>\d+):(?P<answer>yes|no)"
+):
+    """The answer to "Still coming?" in a DM: yes keeps the seat, no frees it for the waiting list at once."""
+
+    def __init__(self, meeting_id: int, answer: str, label: str = "") -> None:
+        yes = answer == "yes"
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                emoji="👍" if yes else "🚫",
+                style=discord.ButtonStyle.success if yes else discord.ButtonStyle.secondary,
+                custom_id=f"mv:still:{meeting_id}:{answer}",
+            )
+        )
+        self.meeting_id = meeting_id
+        self.answer = answer
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> StillComingButton:
+        return cls(int(match["meeting"]), match["answer"])
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await meetings_cog(interaction).still_coming.answered(interaction, self.meeting_id, self.answer == "yes")
+
+
 class GuestModal(discord.ui.Modal):
     """Name and (optionally) business of a guest a member brings."""
 
@@ -156,4 +185,4 @@ class PlanConfirmation(discord.ui.View):
         await interaction.response.edit_message(content=bot.text_for(interaction, "plan.dropped"), view=None)
 
 
-DYNAMIC_ITEMS = (CalendarButton, GuestsButton, AddGuestButton, RemoveGuestButton)
+DYNAMIC_ITEMS = (CalendarButton, GuestsButton, AddGuestButton, RemoveGuestButton, StillComingButton)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from typing import Any, cast
 
 import icalendar
@@ -316,3 +317,39 @@ async def test_plan_a_season_after_a_preview(server: Server, running: RunningBot
     assert [p.embeds[0]["title"].split(" · ")[0] for p in posts] == ["1.0 — værktøjer", "2.0 — vækst"] * 2
     listing = await server.emu.run_command(server.john, server.announcements, "meeting list", locale="en-US")
     assert listing.embeds[0]["description"].count("▫️") == 4
+
+
+async def test_still_coming_frees_a_seat_even_after_a_restart(server: Server, running: RunningBot) -> None:
+    bot = await running.start()
+    post = await create(server, capacity=1)
+    emu = server.emu
+    await emu.react(server.mette, post, GOING)
+    await emu.react(server.john, post, GOING)
+    await settle(bot)
+    server.clock.advance(timedelta(days=3, hours=8))  # 29/11 17:00 UTC: two days before the meeting
+    await cog(bot).still_coming.run_due()
+    (question,) = [dm for dm in emu.dms_to(server.mette) if "Kommer du stadig" in dm.content]
+    assert not [dm for dm in emu.dms_to(server.john) if "Kommer du stadig" in dm.content]  # waiting, not asked
+
+    bot = await running.restart()
+    await emu.wait_for(lambda: cog(bot)._reconciled and not cog(bot)._background, timeout=10)
+    await cog(bot).still_coming.run_due()
+    assert len([dm for dm in emu.dms_to(server.mette) if "Kommer du stadig" in dm.content]) == 1, "asked once"
+
+    no = next(c["custom_id"] for c in iter_components(question.components) if c.get("custom_id", "").endswith(":no"))
+    answer = await emu.click(server.mette, question, no)
+    assert "går videre til den næste" in answer.content
+    await settle(bot)
+    assert field(post, "Kommer (1)")["value"] == "John"
+    assert server.mette.id not in post.reactions[GOING]
+    assert "plads ledig" in emu.dms_to(server.john)[-1].content
+
+
+async def test_still_coming_is_not_sent_without_a_waiting_list(server: Server, running: RunningBot) -> None:
+    bot = await running.start()
+    post = await create(server, capacity=5)
+    await server.emu.react(server.mette, post, GOING)
+    await settle(bot)
+    server.clock.advance(timedelta(days=4))
+    await cog(bot).still_coming.run_due()
+    assert not server.emu.dms_to(server.mette)

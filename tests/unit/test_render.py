@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.exports import attendees_csv, meetings_ics
+from bot.i18n import default_catalogue
+from bot.meetings import Meeting, MeetingFormat, MeetingStatus
+from bot.render import ProgramEntry, announcement_card, names_within
+from bot.rsvp import Attendee, Guest, Roster, RsvpState
+
+CATALOGUE = default_catalogue()
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+
+def meeting(**changes: object) -> Meeting:
+    values: dict[str, object] = {
+        "id": 7,
+        "guild_id": 1,
+        "starts_at": datetime(2026, 12, 1, 16, 30, tzinfo=UTC),
+        "timezone": ZoneInfo("Europe/Copenhagen"),
+        "duration": timedelta(minutes=150),
+        "format": MeetingFormat.TOOLS,
+        "venue": "Møn Bibliotek",
+        "topic": "Moms for begyndere",
+        "speaker": "Skat",
+        "description": None,
+        "capacity": 30,
+        "status": MeetingStatus.PLANNED,
+        "cancel_reason": None,
+        "announcement_channel_id": None,
+        "announcement_message_id": None,
+        "scheduled_event_id": None,
+        "created_by": 9,
+    }
+    values.update(changes)
+    return Meeting(**values)  # type: ignore[arg-type]
+
+
+def roster(going: int = 0, maybe: int = 0, waiting: int = 0, guests: int = 0, name_length: int = 8) -> Roster:
+    def people(count: int, state: RsvpState, offset: int) -> tuple[Attendee, ...]:
+        return tuple(
+            Attendee(offset + index, f"{state.value[:2]}{index:0{name_length - 2}d}", state, NOW)
+            for index in range(count)
+        )
+
+    return Roster(
+        going=people(going, RsvpState.GOING, 0),
+        maybe=people(maybe, RsvpState.MAYBE, 10_000),
+        not_going=(),
+        waiting=people(waiting, RsvpState.WAITING, 20_000),
+        guests=tuple(Guest(index, 7, 1, "Host", f"Gæst {index}", None) for index in range(guests)),
+    )
+
+
+@given(
+    st.lists(st.text(alphabet="abcæøåXYZ -", min_size=1, max_size=40), max_size=400),
+    st.integers(min_value=20, max_value=1024),
+)
+def test_names_always_fit_and_count_the_rest(names: list[str], limit: int) -> None:
+    text = names_within(names, limit, lambda count: f"[+{count}]")
+    if not names:
+        assert text == "—"
+        return
+    assert len(text) <= limit
+    shown_part, hidden = text, 0
+    if text.endswith("]") and "[+" in text:
+        shown_part, marker = text.rsplit("[+", 1)
+        hidden = int(marker[:-1])
+        shown_part = shown_part.rstrip()
+    shown = shown_part.split(", ") if shown_part else []
+    assert shown == names[: len(shown)]  # in order, none skipped
+    assert len(shown) + hidden == len(names)  # the rest are counted, not lost
+
+
+def test_announcement_shows_counts_names_seats_and_program() -> None:
+    card = announcement_card(
+        meeting(),
+        roster(going=3, maybe=1, waiting=0, guests=2),
+        [ProgramEntry("intro", "Mette", None)],
+        "da",
+        CATALOGUE,
+    )
+    fields = {f.name: f.value for f in card.fields}
+    assert card.title == "1.0 — værktøjer · tirsdag 1. december 2026"
+    assert fields["Kommer (3) + 2 gæster"] == "go000000, go000001, go000002"
+    assert fields["Pladser"] == "5 af 30 taget · 25 ledige"
+    assert fields["Program"] == "👋 Nyt medlem præsenterer sig: Mette"
+    assert fields["Oplæg"] == "Moms for begyndere — ved Skat"
+
+
+def test_a_crowd_is_truncated_within_discords_embed_limits() -> None:
+    card = announcement_card(meeting(capacity=None), roster(going=500, maybe=300, name_length=32), [], "en", CATALOGUE)
+    total = len(card.title) + len(card.description) + len(card.footer or "")
+    total += sum(len(f.name) + len(f.value) for f in card.fields)
+    assert total <= 6000
+    going = next(f for f in card.fields if f.name.startswith("Going (500)"))
+    assert len(going.value) <= 1024 and going.value.endswith("more")
+
+
+def test_cancelled_meeting_says_so() -> None:
+    card = announcement_card(
+        meeting(status=MeetingStatus.CANCELLED, cancel_reason="Sygdom"), roster(), [], "da", CATALOGUE
+    )
+    assert card.title.startswith("AFLYST:") and "Sygdom" in card.description
+
+
+def test_ics_has_stable_uid_venue_and_status() -> None:
+    data = meetings_ics([meeting(), meeting(id=8, status=MeetingStatus.CANCELLED)], "MikroVirk", "da", CATALOGUE, NOW)
+    events = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    assert [str(e["uid"]) for e in events] == ["meeting-1-7@mikrovirk-bot", "meeting-1-8@mikrovirk-bot"]
+    assert events[0]["dtstart"].dt == datetime(2026, 12, 1, 16, 30, tzinfo=UTC)
+    assert events[0]["dtend"].dt == datetime(2026, 12, 1, 19, 0, tzinfo=UTC)
+    assert str(events[0]["location"]) == "Møn Bibliotek"
+    assert [str(e["status"]) for e in events] == ["CONFIRMED", "CANCELLED"]
+
+
+def test_csv_lists_members_and_guests_for_excel() -> None:
+    data = attendees_csv(roster(going=1, waiting=1, guests=1), "en", CATALOGUE)
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["Name", "Discord id", "Answer", "Answered at (UTC)", "Guest of", "Business"]
+    assert [row[2] for row in rows[1:]] == ["going", "waiting list", "guest"]
+    assert rows[3][4] == "Host"
