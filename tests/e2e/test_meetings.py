@@ -10,7 +10,9 @@ from typing import Any, cast
 import icalendar
 
 from bot.client import MikroVirkBot
+from bot.rsvp import RsvpState
 from cogs.meetings._cog import Meetings
+from db import rsvps
 from tests.e2e.conftest import RunningBot, Server, settle_bot
 from tests.fakediscord import FakeMessage, FakeUser, iter_components
 
@@ -200,6 +202,7 @@ async def test_reactions_while_offline_are_applied_at_start(server: Server, runn
     assert field(post, "Måske (1)")["value"] == "John"
     assert server.john.id not in post.reactions[GOING]  # the stale ✅ was taken back
     assert "(1 kommer ikke)" in post.embeds[0]["footer"]["text"]
+    assert await rsvps.states(bot.db, 1) == {server.john.id: RsvpState.MAYBE, newcomer.id: RsvpState.NOT_GOING}
 
 
 async def test_deleted_announcement_is_posted_again_with_answers_kept(server: Server, running: RunningBot) -> None:
@@ -353,3 +356,21 @@ async def test_still_coming_is_not_sent_without_a_waiting_list(server: Server, r
     server.clock.advance(timedelta(days=4))
     await cog(bot).still_coming.run_due()
     assert not server.emu.dms_to(server.mette)
+
+
+async def test_next_shows_my_answer_and_autocomplete_lists_coming_meetings(server: Server, running: RunningBot) -> None:
+    bot = await running.start()
+    post = await create(server, topic="Moms")
+    await server.emu.react(server.john, post, MAYBE)
+    await settle(bot)
+    mine = await server.emu.run_command(server.john, server.announcements, "meeting next", locale="en-US")
+    assert "Your answer: ❔ maybe." in mine.content
+    assert f"/channels/{server.guild.id}/{server.announcements.id}/{post.id}" in mine.content
+    choices = await server.emu.autocomplete(
+        server.organiser, server.announcements, "meeting edit", options={"meeting": "mom"}, focused="meeting"
+    )
+    assert choices == [{"name": "tirsdag 1. december 2026 17:30 · 2.0 — vækst · Moms", "value": "1"}]
+    unknown = await server.emu.run_command(
+        server.organiser, server.announcements, "meeting edit", options={"meeting": "næste møde", "venue": "X"}
+    )
+    assert "Jeg kender ikke mødet" in unknown.content and "næste møde" in unknown.content
