@@ -14,7 +14,7 @@ from bot.rsvp import RsvpState
 from cogs.meetings._cog import Meetings
 from db import rsvps
 from tests.e2e.conftest import RunningBot, Server, settle_bot
-from tests.fakediscord import FakeMessage, FakeUser, iter_components
+from tests.fakediscord import DEFAULT_BOT_PERMISSIONS, FakeMessage, FakeUser, Perm, iter_components
 
 GOING, MAYBE, NOT_GOING = "✅", "❔", "❌"
 
@@ -374,3 +374,15 @@ async def test_next_shows_my_answer_and_autocomplete_lists_coming_meetings(serve
         server.organiser, server.announcements, "meeting edit", options={"meeting": "næste møde", "venue": "X"}
     )
     assert "Jeg kender ikke mødet" in unknown.content and "næste møde" in unknown.content
+
+
+async def test_without_manage_messages_one_answer_is_still_kept(server: Server, running: RunningBot) -> None:
+    server.guild.set_bot_permissions(DEFAULT_BOT_PERMISSIONS & ~Perm.MANAGE_MESSAGES)
+    bot = await running.start()
+    post = await create(server)
+    await server.emu.react(server.mette, post, GOING)
+    await server.emu.react(server.mette, post, MAYBE)
+    await settle(bot)
+    assert server.mette.id in post.reactions[GOING]  # the bot could not take it back...
+    assert field(post, "Kommer (0)") and field(post, "Måske (1)")["value"] == "Mette"  # ...but counts one answer
+    assert await rsvps.states(bot.db, 1) == {server.mette.id: RsvpState.MAYBE}
