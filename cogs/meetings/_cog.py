@@ -7,6 +7,7 @@ import io
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
@@ -74,6 +75,14 @@ def clean_text(value: str | None, limit: int, field: str) -> str | None:
     if len(text) > limit:
         raise UserFacingError("errors.too_long", field=field, limit=limit, length=len(text))
     return text
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingTexts:
+    venue: str | None
+    topic: str | None
+    speaker: str | None
+    description: str | None
 
 
 def date_error(error: DateInputError) -> UserFacingError:
@@ -422,8 +431,7 @@ class Meetings(commands.Cog):
 
     async def reconcile(self, meeting: Meeting) -> None:
         if meeting.announcement_message_id is None:
-            await self.announcer.post(meeting)
-            await self.announcer.sync_event(meeting)
+            await self._publish(meeting)
             return
         channel = self.bot.get_channel(
             meeting.announcement_channel_id or self.bot.config.discord.announcements_channel_id
@@ -492,15 +500,16 @@ class Meetings(commands.Cog):
             starts_at = meeting_instant(date, time, network.default_start, network.timezone, self.bot.clock())
         except DateInputError as error:
             raise date_error(error) from None
+        texts = self._meeting_texts(language, venue, topic, speaker, description)
         new = meetings.NewMeeting(
             guild_id=self.guild_id,
             starts_at=starts_at,
             timezone=network.timezone,
             format=MeetingFormat(format.value),
-            venue=clean_text(venue, VENUE_MAX, self._text(language, "fields.venue")) or network.default_venue,
-            topic=clean_text(topic, TOPIC_MAX, self._text(language, "fields.topic")),
-            speaker=clean_text(speaker, SPEAKER_MAX, self._text(language, "fields.speaker")),
-            description=clean_text(description, DESCRIPTION_MAX, self._text(language, "fields.description")),
+            venue=texts.venue or network.default_venue,
+            topic=texts.topic,
+            speaker=texts.speaker,
+            description=texts.description,
             capacity=capacity,
             created_by=interaction.user.id,
             duration=self.bot.config.meetings.duration,
@@ -513,6 +522,17 @@ class Meetings(commands.Cog):
         key = msgkey("meeting.created") if url else msgkey("meeting.created_not_posted")
         await interaction.followup.send(
             self._text(language, key, title=self.label(meeting, language), url=url or ""), ephemeral=True
+        )
+
+    def _meeting_texts(
+        self, language: Language, venue: str | None, topic: str | None, speaker: str | None, description: str | None
+    ) -> MeetingTexts:
+        """The organiser's texts, trimmed and checked against their limits (``None`` where not given)."""
+        return MeetingTexts(
+            venue=clean_text(venue, VENUE_MAX, self._text(language, "fields.venue")),
+            topic=clean_text(topic, TOPIC_MAX, self._text(language, "fields.topic")),
+            speaker=clean_text(speaker, SPEAKER_MAX, self._text(language, "fields.speaker")),
+            description=clean_text(description, DESCRIPTION_MAX, self._text(language, "fields.description")),
         )
 
     async def _publish(self, meeting: Meeting) -> Meeting:
@@ -663,13 +683,14 @@ class Meetings(commands.Cog):
                 )
             except DateInputError as error:
                 raise date_error(error) from None
+        texts = self._meeting_texts(language, venue, topic, speaker, description)
         edit = meetings.MeetingEdit(
             starts_at=starts_at,
             format=MeetingFormat(format.value) if format else None,
-            venue=clean_text(venue, VENUE_MAX, self._text(language, "fields.venue")),
-            topic=clean_text(topic, TOPIC_MAX, self._text(language, "fields.topic")),
-            speaker=clean_text(speaker, SPEAKER_MAX, self._text(language, "fields.speaker")),
-            description=clean_text(description, DESCRIPTION_MAX, self._text(language, "fields.description")),
+            venue=texts.venue,
+            topic=texts.topic,
+            speaker=texts.speaker,
+            description=texts.description,
             capacity=capacity,
         )
         if not edit.assignments():
