@@ -116,7 +116,7 @@ def names_within(names: Sequence[str], limit: int, more: Callable[[int], str]) -
         tail = f" {more(rest)}" if rest else ""
         if len(candidate) + len(tail) > limit:
             hidden = len(names) - len(shown)
-            return f"{', '.join(shown)} {more(hidden)}".strip()
+            return f"{', '.join(shown)} {more(hidden)}" if shown else more(hidden)
         shown.append(name)
     return ", ".join(shown)
 
