@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -32,6 +33,11 @@ _CHANNEL_PERMISSIONS = (
     "add_reactions",
     "read_message_history",
 )
+
+
+# discord.py names the task of every event handler it runs "discord.py: <event>".
+_EVENT_TASK_PREFIX = "discord.py: "
+SHUTDOWN_GRACE_SECONDS = 5.0
 
 
 def discover_extensions() -> list[str]:
@@ -228,9 +234,23 @@ class MikroVirkBot(commands.Bot):
     async def close(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        await self._finish_event_handlers()
         await super().close()
         await self.db.close()
         log.info("stopped")
+
+    async def _finish_event_handlers(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+        """Let handlers already running (a reaction being recorded) finish before the database closes."""
+        current = asyncio.current_task()
+        running = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not current and not task.done() and task.get_name().startswith(_EVENT_TASK_PREFIX)
+        ]
+        if running:
+            _, unfinished = await asyncio.wait(running, timeout=grace)
+            if unfinished:
+                log.warning("event handlers still running at shutdown", extra={"count": len(unfinished)})
 
     # -- helpers for cogs -------------------------------------------------------------------------------------------
 

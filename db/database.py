@@ -60,32 +60,31 @@ class Connection:
     def __init__(self, raw: aiosqlite.Connection) -> None:
         self._raw = raw
 
+    # Each method is one round trip to aiosqlite's thread: under a burst of reactions the hand-offs between
+    # threads, not SQLite itself, are what costs time. Finished cursors need no close; sqlite3 releases them.
+
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; returns the number of changed rows."""
         cursor = await self._raw.execute(sql, params)
-        await cursor.close()
         return cursor.rowcount
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Run an INSERT; returns the new row id."""
-        cursor = await self._raw.execute(sql, params)
-        await cursor.close()
-        row_id = cursor.lastrowid
-        if row_id is None:
+        row = await self._raw.execute_insert(sql, params)
+        if row is None:
             raise RuntimeError("INSERT did not produce a row id")
-        return row_id
+        return int(row[0])
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         await self._raw.executemany(sql, rows)
 
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._raw.execute(sql, params) as cursor:
-            row: sqlite3.Row | None = await cursor.fetchone()
-            return row
-
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._raw.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._raw.execute_fetchall(sql, params))
+
+    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        """The first row (queries here select by key or LIMIT, so fetching all costs nothing extra)."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)

@@ -81,6 +81,17 @@ async def promote_waiting(conn: Connection, meeting_id: int, stamp: str) -> tupl
     return tuple(moved)
 
 
+# Everything a decision needs in one statement: the meeting's guild and capacity, the member's current answer and
+# the seats taken (members going plus guests).
+_SNAPSHOT = (
+    "SELECT m.guild_id, m.capacity,"
+    " (SELECT state FROM rsvps WHERE meeting_id = m.id AND user_id = ?) AS current,"
+    " (SELECT count(*) FROM rsvps WHERE meeting_id = m.id AND state = 'going')"
+    " + (SELECT count(*) FROM guests WHERE meeting_id = m.id) AS taken"
+    " FROM meetings m WHERE m.id = ?"
+)
+
+
 async def _apply(
     conn: Connection,
     meeting_id: int,
@@ -88,11 +99,20 @@ async def _apply(
     choice: RsvpState | None,
     stamp: str,
     name: str | None,
+    removed_emoji: str | None = None,
 ) -> RsvpChange:
-    guild_id, capacity = await _meeting_guild_and_capacity(conn, meeting_id)
-    await _remember_name(conn, guild_id, user_id, name, stamp)
-    before = await _current_state(conn, meeting_id, user_id)
-    after = resolve_choice(before, choice, capacity, await _seats_taken(conn, meeting_id))
+    """Apply a member's choice (or, with ``removed_emoji``, the removal of a reaction) inside a transaction."""
+    snapshot = await conn.fetchone(_SNAPSHOT, (user_id, meeting_id))
+    if snapshot is None:
+        raise MeetingGone(meeting_id)
+    await _remember_name(conn, snapshot["guild_id"], user_id, name, stamp)
+    before = None if snapshot["current"] is None else RsvpState(snapshot["current"])
+    if removed_emoji is not None:
+        changed, after = state_after_removal(before, removed_emoji)
+        if not changed:
+            return RsvpChange(user_id, before, before)
+    else:
+        after = resolve_choice(before, choice, snapshot["capacity"], snapshot["taken"])
     if after is before:
         return RsvpChange(user_id, before, after)
     await _write_state(conn, meeting_id, user_id, after, stamp)
@@ -123,16 +143,13 @@ async def reaction_added(
 
 async def reaction_removed(db: Database, meeting_id: int, user_id: int, emoji: str, now: datetime) -> RsvpChange:
     """A reaction went away: clears the answer only if it was the reaction of the member's current state."""
+    stamp = instant_to_db(now)
     async with db.transaction() as conn:
         await conn.execute(
             "DELETE FROM announcement_reactions WHERE meeting_id = ? AND user_id = ? AND emoji = ?",
             (meeting_id, user_id, emoji),
         )
-        before = await _current_state(conn, meeting_id, user_id)
-        changed, _ = state_after_removal(before, emoji)
-        if not changed:
-            return RsvpChange(user_id, before, before)
-        return await _apply(conn, meeting_id, user_id, None, instant_to_db(now), None)
+        return await _apply(conn, meeting_id, user_id, None, stamp, None, removed_emoji=emoji)
 
 
 async def observed_reactions(db: Database, meeting_id: int) -> set[tuple[int, str]]:

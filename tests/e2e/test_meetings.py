@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from datetime import timedelta
@@ -386,3 +387,31 @@ async def test_without_manage_messages_one_answer_is_still_kept(server: Server, 
     assert server.mette.id in post.reactions[GOING]  # the bot could not take it back...
     assert field(post, "Kommer (0)") and field(post, "Måske (1)")["value"] == "Mette"  # ...but counts one answer
     assert await rsvps.states(bot.db, 1) == {server.mette.id: RsvpState.MAYBE}
+
+
+async def test_a_burst_of_500_reactions_shows_the_final_count_within_two_seconds(
+    server: Server, running: RunningBot
+) -> None:
+    """The issue's target: 500 reactions in a few seconds end in a handful of edits, the last showing the final
+    state within about 2 s of the last reaction, with no 429 under Discord's limits (the emulator's defaults)."""
+    members = []
+    for index in range(500):
+        member = server.emu.add_user(f"M{index:03d}", locale="da")
+        server.guild.add_member(member)
+        members.append(member)
+    bot = await running.start()
+    post = await create(server)
+    edits_before = post.edit_count
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for index, member in enumerate(members):
+        await server.emu.react(member, post, GOING)
+        if index % 50 == 49:  # about 200 reactions a second: "a burst of 500 in a few seconds"
+            await asyncio.sleep(max(0.0, started + (index + 1) / 200 - loop.time()))
+    last_reaction = loop.time()
+    await server.emu.wait_for(lambda: any(f["name"] == "Kommer (500)" for f in post.embeds[0]["fields"]), timeout=10)
+    shown_after = loop.time() - last_reaction
+    assert shown_after <= 2.5, f"final count shown {shown_after:.2f} s after the last reaction"
+    assert post.edit_count - edits_before <= 8
+    assert not server.emu.rate_limited
+    await settle(bot)
