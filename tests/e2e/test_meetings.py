@@ -415,3 +415,25 @@ async def test_a_burst_of_500_reactions_shows_the_final_count_within_two_seconds
     assert post.edit_count - edits_before <= 8
     assert not server.emu.rate_limited
     await settle(bot)
+
+
+async def test_reactions_of_many_members_while_offline_are_read_page_by_page(
+    server: Server, running: RunningBot
+) -> None:
+    members = []
+    for index in range(130):  # more than one page of 100 reaction users
+        member = server.emu.add_user(f"Offline{index:03d}", locale="da")
+        server.guild.add_member(member)
+        members.append(member)
+    bot = await running.start()
+    post = await create(server)
+    await settle(bot)
+    await running.kill()
+    for member in members:
+        await server.emu.react(member, post, GOING)
+    bot = await running.start()
+    await server.emu.wait_for(lambda: cog(bot)._reconciled and not cog(bot)._background, timeout=15)
+    await settle(bot)
+    assert field(post, "Kommer (130)")
+    assert len(await rsvps.states(bot.db, 1)) == 130
+    assert server.emu.count("GET", r"/reactions/") >= 2
