@@ -62,6 +62,8 @@ class DatabaseConfig:
 @dataclass(frozen=True, slots=True)
 class RemindersConfig:
     offsets: tuple[timedelta, ...]
+    monthly_day: int = 1  # day of the month of the "this month's meetings" post
+    monthly_time: time = time(9, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,7 @@ _KNOWN_KEYS: dict[str, frozenset[str]] = {
     "discord": frozenset({"guild_id", "announcements_channel_id", "organisers_channel_id", "organiser_role_id"}),
     "network": frozenset({"name", "timezone", "language", "default_venue", "default_start"}),
     "database": frozenset({"path"}),
-    "reminders": frozenset({"offsets"}),
+    "reminders": frozenset({"offsets", "monthly_day", "monthly_time"}),
     "meetings": frozenset({"duration", "still_coming_before"}),
 }
 
@@ -227,7 +229,23 @@ def _reminders(data: Mapping[str, Any]) -> RemindersConfig:
         offsets.append(offset)
     if len(set(offsets)) != len(offsets):
         raise ConfigError("reminders.offsets", "lists the same offset twice.", "Remove the duplicate.")
-    return RemindersConfig(offsets=tuple(sorted(offsets, reverse=True)))
+    monthly_day = table.get("monthly_day", 1)
+    if isinstance(monthly_day, bool) or not isinstance(monthly_day, int) or not 1 <= monthly_day <= 28:
+        raise ConfigError(
+            "reminders.monthly_day",
+            f"must be a day from 1 to 28 (every month has it), not {monthly_day!r}.",
+            "Write monthly_day = 1.",
+        )
+    monthly_text = _text(table, "reminders", "monthly_time", "09:00")
+    try:
+        monthly_time = parse_clock_time(monthly_text)
+    except ValueError:
+        raise ConfigError(
+            "reminders.monthly_time", f"{monthly_text!r} is not a time of day.", 'Write "09:00".'
+        ) from None
+    return RemindersConfig(
+        offsets=tuple(sorted(offsets, reverse=True)), monthly_day=monthly_day, monthly_time=monthly_time
+    )
 
 
 def _duration(table: Mapping[str, Any], key: str, default: str, low: timedelta, high: timedelta) -> timedelta:

@@ -48,3 +48,10 @@ class Meeting:
     def local_start(self) -> datetime:
         """The start in the network's time zone, as members read it."""
         return self.starts_at.astimezone(self.timezone)
+
+    @property
+    def announcement_url(self) -> str | None:
+        """A link that opens the announcement in Discord."""
+        if self.announcement_channel_id is None or self.announcement_message_id is None:
+            return None
+        return f"https://discord.com/channels/{self.guild_id}/{self.announcement_channel_id}/{self.announcement_message_id}"

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 
 from bot.config import Language
 from bot.i18n import Catalogue, msgkey
@@ -69,6 +69,11 @@ def clip(text: str, limit: int) -> str:
 def local_date(instant: datetime, language: Language) -> str:
     """A date as people write it in ``language`` ("tirsdag 1. december 2026")."""
     return format_datetime(instant, _DATE_PATTERN[language], locale=_BABEL_LOCALE[language])
+
+
+def local_month(month: date, language: Language) -> str:
+    """A month as people write it in ``language`` ("december 2026", "December 2026")."""
+    return format_date(month, "LLLL y", locale=_BABEL_LOCALE[language])
 
 
 def discord_timestamp(instant: datetime, style: str) -> str:
@@ -168,3 +173,40 @@ def announcement_card(
         description = clip(text(language, "announcement.cancelled_description", reason=reason), EMBED_DESCRIPTION_MAX)
         footer = text(language, "announcement.cancelled_footer")
     return Card(title=title, description=description, fields=tuple(fields), footer=footer)
+
+
+def reminder_card(
+    meeting: Meeting,
+    roster: Roster,
+    program: Sequence[ProgramEntry],
+    when: str,
+    late: bool,
+    url: str | None,
+    language: Language,
+    catalogue: Catalogue,
+) -> Card:
+    """The reminder post: when (in words and as a Discord timestamp), where, the program, who is coming, the link."""
+    text = catalogue.text
+    base = meeting_card(meeting, language, catalogue)
+    lead = text(
+        language,
+        "reminder.lead",
+        when=when,
+        full=discord_timestamp(meeting.starts_at, "F"),
+        relative=discord_timestamp(meeting.starts_at, "R"),
+    )
+    if late:
+        lead = f"{text(language, 'reminder.late')}\n{lead}"
+    fields = list(base.fields)
+    if program:
+        lines = [text(language, PROGRAM_KEYS[entry.kind], name=entry.name) for entry in program]
+        fields.append(CardField(text(language, "announcement.program"), clip("\n".join(lines), EMBED_FIELD_VALUE_MAX)))
+    counts = text(language, "reminder.counts", going=len(roster.going) + len(roster.guests), maybe=len(roster.maybe))
+    fields.append(CardField(text(language, "reminder.answers"), counts, True))
+    if url:
+        fields.append(CardField(text(language, "reminder.answer_here"), url, True))
+    return Card(
+        title=clip(text(language, "reminder.title", title=base.title), EMBED_TITLE_MAX),
+        description=clip(lead, EMBED_DESCRIPTION_MAX),
+        fields=tuple(fields),
+    )

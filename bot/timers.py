@@ -6,6 +6,7 @@ bot's clock, so the delay is computed against that clock (in production the syst
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -26,10 +27,17 @@ class Timers:
 
     def at(self, job_id: str, due: datetime, callback: Callable[[], Awaitable[None]]) -> None:
         """Run ``callback`` when ``due`` arrives (at once if it has passed); replaces a job with the same id."""
+
+        async def run() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                task.set_name(job_id)  # so logs, shutdown and tests can tell timer work apart
+            await callback()
+
         delay = max((due - self._clock()).total_seconds(), 0.0)
         run_date = datetime.now(UTC) + timedelta(seconds=delay)
         self._scheduler.add_job(
-            callback,
+            run,
             trigger=DateTrigger(run_date=run_date),
             id=job_id,
             replace_existing=True,

@@ -25,6 +25,9 @@ CANNOT_MESSAGE_USER = 50007
 # Seconds between two DMs. Discord does not publish a DM limit; bursts of new DMs are flagged as spam (40003),
 # so a fan-out goes out at a steady 4 per second: 300 members in about 75 seconds.
 DEFAULT_DM_INTERVAL = 0.25
+# A DM that fails for another reason (5xx, a hiccup) is tried this many times, waiting 1 s, 2 s, … in between.
+DM_ATTEMPTS = 3
+DM_BACKOFF_SECONDS = 1.0
 
 
 class DmOutcome(enum.StrEnum):
@@ -38,6 +41,9 @@ class DmMessage:
     content: str | None = None
     embed: discord.Embed | None = None
     view: discord.ui.View | None = None
+    # With a nonce Discord returns the earlier message instead of a second one when a send is repeated within
+    # minutes (e.g. the bot died between sending and recording it).
+    nonce: str | None = None
 
 
 @dataclass(slots=True)
@@ -78,6 +84,8 @@ class DirectMessenger:
                 kwargs: dict[str, Any] = {"content": message.content, "embed": message.embed}
                 if message.view is not None:
                     kwargs["view"] = message.view
+                if message.nonce is not None:
+                    kwargs["nonce"] = message.nonce
                 sent = await channel.send(**kwargs)
             except discord.Forbidden as error:
                 outcome = DmOutcome.REFUSED if error.code == CANNOT_MESSAGE_USER else DmOutcome.FAILED
@@ -88,6 +96,20 @@ class DirectMessenger:
                 return DmOutcome.FAILED, None
             log.info("dm sent", extra={"user_id": user_id})
             return DmOutcome.SENT, sent
+
+    async def send_with_retries(
+        self, user_id: int, message: DmMessage, attempts: int = DM_ATTEMPTS, backoff: float = DM_BACKOFF_SECONDS
+    ) -> tuple[DmOutcome, discord.Message | None, int]:
+        """Send, retrying other Discord errors with exponential backoff; a refusal is final at once.
+
+        Returns the outcome, the message and how many retries it took.
+        """
+        for attempt in range(attempts):
+            outcome, sent = await self.send(user_id, message)
+            if outcome is not DmOutcome.FAILED or attempt == attempts - 1:
+                return outcome, sent, attempt
+            await asyncio.sleep(backoff * 2**attempt)
+        raise AssertionError("unreachable")
 
     async def language_of(self, user_id: int) -> Language:
         """The member's last seen client language, else the network's."""

@@ -40,3 +40,26 @@ async def languages(db: Database, guild_id: int, user_ids: list[int]) -> dict[in
             (guild_id, *user_ids),
         )
     return {row["user_id"]: row["language"] for row in rows}
+
+
+async def set_dm_reminders(db: Database, guild_id: int, user_id: int, enabled: bool, now: datetime) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO members (guild_id, user_id, dm_reminders, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (guild_id, user_id) DO UPDATE SET dm_reminders = excluded.dm_reminders,"
+            " updated_at = excluded.updated_at",
+            (guild_id, user_id, int(enabled), instant_to_db(now)),
+        )
+
+
+async def without_dm_reminders(db: Database, guild_id: int, user_ids: list[int]) -> set[int]:
+    """Which of these members turned reminder DMs off (everyone else gets them: the default is on)."""
+    if not user_ids:
+        return set()
+    placeholders = ", ".join("?" for _ in user_ids)
+    async with db.read() as conn:
+        rows = await conn.fetchall(
+            f"SELECT user_id FROM members WHERE guild_id = ? AND dm_reminders = 0 AND user_id IN ({placeholders})",
+            (guild_id, *user_ids),
+        )
+    return {row["user_id"] for row in rows}

@@ -39,9 +39,10 @@ class Reminder:
     due_at: datetime
     state: ReminderState
     attempts: int
+    channel_message_id: int | None
 
 
-_COLUMNS = "id, guild_id, meeting_id, kind, due_at, state, attempts"
+_COLUMNS = "id, guild_id, meeting_id, kind, due_at, state, attempts, channel_message_id"
 
 
 def _reminder(row: sqlite3.Row) -> Reminder:
@@ -53,6 +54,7 @@ def _reminder(row: sqlite3.Row) -> Reminder:
         due_at=instant_from_db(row["due_at"]),
         state=ReminderState(row["state"]),
         attempts=row["attempts"],
+        channel_message_id=row["channel_message_id"],
     )
 
 
@@ -157,3 +159,68 @@ async def record_delivery(
             " WHERE reminder_id = ? AND user_id = ?",
             (state.value, message_id, instant_to_db(now), reminder_id, user_id),
         )
+
+
+async def schedule_for_guild(db: Database, guild_id: int, kind: str, due_at: datetime, now: datetime) -> Reminder:
+    """A reminder that belongs to no meeting (the monthly post); created once per kind."""
+    stamp = instant_to_db(now)
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO reminders (guild_id, meeting_id, kind, due_at, state, created_at, updated_at)"
+            " VALUES (?, NULL, ?, ?, 'pending', ?, ?)"
+            " ON CONFLICT (guild_id, kind) WHERE meeting_id IS NULL DO NOTHING",
+            (guild_id, kind, instant_to_db(due_at), stamp, stamp),
+        )
+        row = await conn.fetchone(
+            f"SELECT {_COLUMNS} FROM reminders WHERE guild_id = ? AND meeting_id IS NULL AND kind = ?",
+            (guild_id, kind),
+        )
+    assert row is not None
+    return _reminder(row)
+
+
+async def create_now(db: Database, guild_id: int, meeting_id: int, kind_prefix: str, now: datetime) -> Reminder:
+    """A one-off reminder due now (an organiser's "remind now"), numbered so each one is its own row."""
+    stamp = instant_to_db(now)
+    async with db.transaction() as conn:
+        count = await conn.fetchval(
+            "SELECT count(*) FROM reminders WHERE meeting_id = ? AND kind LIKE ?", (meeting_id, f"{kind_prefix}%")
+        )
+        reminder_id = await conn.insert(
+            "INSERT INTO reminders (guild_id, meeting_id, kind, due_at, state, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, 'pending', ?, ?)",
+            (guild_id, meeting_id, f"{kind_prefix}{count + 1}", stamp, stamp, stamp),
+        )
+        row = await conn.fetchone(f"SELECT {_COLUMNS} FROM reminders WHERE id = ?", (reminder_id,))
+    assert row is not None
+    return _reminder(row)
+
+
+async def cancel_kind(db: Database, meeting_id: int, kind: str, now: datetime) -> int | None:
+    """Cancel one pending reminder of a meeting (its moment passed after a move); returns its id if there was one."""
+    async with db.transaction() as conn:
+        reminder_id: int | None = await conn.fetchval(
+            "SELECT id FROM reminders WHERE meeting_id = ? AND kind = ? AND state = 'pending'", (meeting_id, kind)
+        )
+        if reminder_id is not None:
+            await conn.execute(
+                "UPDATE reminders SET state = 'cancelled', updated_at = ? WHERE id = ?",
+                (instant_to_db(now), reminder_id),
+            )
+    return reminder_id
+
+
+async def set_channel_message(db: Database, reminder_id: int, message_id: int, now: datetime) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE reminders SET channel_message_id = ?, updated_at = ? WHERE id = ?",
+            (message_id, instant_to_db(now), reminder_id),
+        )
+
+
+async def for_meeting(db: Database, meeting_id: int) -> list[Reminder]:
+    async with db.read() as conn:
+        rows = await conn.fetchall(
+            f"SELECT {_COLUMNS} FROM reminders WHERE meeting_id = ? ORDER BY due_at, id", (meeting_id,)
+        )
+    return [_reminder(row) for row in rows]

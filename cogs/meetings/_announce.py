@@ -27,14 +27,6 @@ EVENT_DESCRIPTION_MAX = 1000
 EVENT_LOCATION_MAX = 100
 
 
-def jump_url(guild_id: int, meeting: Meeting) -> str | None:
-    if meeting.announcement_channel_id is None or meeting.announcement_message_id is None:
-        return None
-    return (
-        f"https://discord.com/channels/{guild_id}/{meeting.announcement_channel_id}/{meeting.announcement_message_id}"
-    )
-
-
 class Announcer:
     """Posts, edits (coalesced) and re-posts announcements, and keeps the Discord event in step."""
 
@@ -94,7 +86,7 @@ class Announcer:
         """Post a deleted announcement again; answers are kept, and organisers are told why it reappeared."""
         await rsvps.forget_observed_reactions(self.bot.db, meeting.id)
         posted = await self.post(meeting)
-        url = jump_url(self.bot.config.discord.guild_id, posted)
+        url = posted.announcement_url
         await self.notify_organisers(self.bot.public_text("announcement.reposted", url=url or ""))
         return posted
 

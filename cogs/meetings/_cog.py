@@ -29,10 +29,12 @@ from bot.render import FORMAT_KEYS, clip, local_date, meeting_card, names_within
 from bot.rsvp import RSVP_EMOJIS, RsvpChange, RsvpState, choice_for_emoji, emoji_for_state
 from cogs._dm import DirectMessenger, DmMessage, FanOutReport
 from cogs._embeds import card_embed
-from cogs.meetings._announce import Announcer, jump_url
+from cogs.meetings._announce import Announcer
 from cogs.meetings._still_coming import StillComing
 from cogs.meetings._views import AddGuestButton, GuestModal, PlanConfirmation, RemoveGuestButton
+from cogs.reminders._cog import Reminders as RemindersCog
 from db import meetings, rsvps
+from db.reminders import DeliveryState
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +184,7 @@ class Meetings(commands.Cog):
             return
         state = await rsvps.state_of(self.bot.db, meeting.id, interaction.user.id)
         lines = [self._text(language, "meeting.next.heading"), self._text(language, STATE_LABEL_KEYS[state])]
-        url = jump_url(self.guild_id, meeting)
+        url = meeting.announcement_url
         if url:
             lines.append(self._text(language, "meeting.answer_on_post", url=url))
         card = meeting_card(meeting, language, self.bot.catalogue)
@@ -199,7 +201,7 @@ class Meetings(commands.Cog):
         for meeting in coming:
             state = await rsvps.state_of(self.bot.db, meeting.id, interaction.user.id)
             answer = emoji_for_state(state) if state else "▫️"
-            url = jump_url(self.guild_id, meeting)
+            url = meeting.announcement_url
             label = self.label(meeting, language)
             lines.append(f"{answer} [{label}]({url})" if url else f"{answer} {label}")
         embed = discord.Embed(
@@ -390,7 +392,7 @@ class Meetings(commands.Cog):
         await self.dm.send(user_id, DmMessage(self._text(language, "rsvp.waitlisted", title=title, position=position)))
 
     async def _tell_promoted(self, meeting: Meeting, user_ids: tuple[int, ...]) -> None:
-        url = jump_url(self.guild_id, meeting) or ""
+        url = meeting.announcement_url or ""
 
         def compose(user_id: int, language: Language) -> DmMessage:
             return DmMessage(self._text(language, "rsvp.promoted", title=self.label(meeting, language), url=url))
@@ -518,7 +520,7 @@ class Meetings(commands.Cog):
         meeting = await meetings.create_meeting(self.bot.db, new, self.bot.clock())
         log.info("meeting created", extra={"meeting_id": meeting.id, "by": interaction.user.id})
         meeting = await self._publish(meeting)
-        url = jump_url(self.guild_id, meeting)
+        url = meeting.announcement_url
         key = msgkey("meeting.created") if url else msgkey("meeting.created_not_posted")
         await interaction.followup.send(
             self._text(language, key, title=self.label(meeting, language), url=url or ""), ephemeral=True
@@ -544,6 +546,7 @@ class Meetings(commands.Cog):
             return meeting
         await self.announcer.sync_event(meeting)
         await self.still_coming.plan(meeting)
+        self.bot.dispatch("meeting_changed", meeting)
         return meeting
 
     @meeting.command(name="plan", description=command_text("cmd.meeting.plan.description"))
@@ -705,6 +708,7 @@ class Meetings(commands.Cog):
         self.announcer.request_refresh(after.id)
         await self.announcer.sync_event(after)
         await self.still_coming.plan(after)
+        self.bot.dispatch("meeting_changed", after)
         moved = before.starts_at != after.starts_at or before.venue != after.venue
         if promoted_users:
             self._spawn(self._tell_promoted(after, promoted_users), "dm-promoted")
@@ -724,7 +728,7 @@ class Meetings(commands.Cog):
                     "meeting.moved_dm",
                     title=self.label(after, member_language),
                     venue=after.venue,
-                    url=jump_url(self.guild_id, after) or "",
+                    url=after.announcement_url or "",
                 )
             )
 
@@ -770,6 +774,7 @@ class Meetings(commands.Cog):
         self.announcer.request_refresh(cancelled.id)
         await self.announcer.sync_event(cancelled)
         await self.still_coming.plan(cancelled)
+        self.bot.dispatch("meeting_changed", cancelled)
         recipients = await self._answered(cancelled.id, (RsvpState.GOING, RsvpState.MAYBE, RsvpState.WAITING))
         await interaction.followup.send(
             self._text(language, "meeting.cancelled", title=self.label(cancelled, language), count=len(recipients)),
@@ -837,6 +842,33 @@ class Meetings(commands.Cog):
         await interaction.response.send_message(
             embed=embed,
             file=discord.File(io.BytesIO(data), filename=f"attendees-{current.local_start:%Y-%m-%d}.csv"),
+            ephemeral=True,
+        )
+
+    @meeting.command(name="remind", description=command_text("cmd.meeting.remind.description"))
+    @app_commands.describe(meeting=command_text("cmd.meeting.option_meeting"))
+    @app_commands.autocomplete(meeting=meeting_autocomplete)
+    @organiser_only()
+    async def remind(self, interaction: discord.Interaction[MikroVirkBot], meeting: str) -> None:
+        language = self._language(interaction)
+        current = await self._meeting_option(meeting)
+        if current.starts_at <= self.bot.clock():
+            raise UserFacingError("meeting.errors.started")
+        reminders_cog = self.bot.get_cog("Reminders")
+        if not isinstance(reminders_cog, RemindersCog):
+            raise UserFacingError("errors.unexpected")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        reminder = await reminders_cog.remind_now(current)
+        counts = await reminders_cog.delivery_counts(reminder.id)
+        await interaction.followup.send(
+            self._text(
+                language,
+                "meeting.reminded",
+                title=self.label(current, language),
+                sent=counts[DeliveryState.SENT],
+                refused=counts[DeliveryState.REFUSED],
+                failed=counts[DeliveryState.FAILED],
+            ),
             ephemeral=True,
         )
 

@@ -180,7 +180,7 @@ _EMULATORS: dict[int, FakeDiscord] = {}
 
 def _belongs_to_bot(task: asyncio.Task[object]) -> bool:
     """Background tasks the bot's own code started (named by the cogs), which die with the process."""
-    return task.get_name().startswith(("coalesce:", "dm-", "reconcile"))
+    return task.get_name().startswith(("coalesce:", "dm-", "reconcile", "reminder"))
 
 
 def _set_event(event: asyncio.Event):  # type: ignore[no-untyped-def]
