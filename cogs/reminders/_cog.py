@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 import discord
 from discord import app_commands
@@ -46,6 +46,9 @@ _DELIVERY = {
     DmOutcome.FAILED: DeliveryState.FAILED,
 }
 OUR_KINDS = (BEFORE_PREFIX, MONTHLY_PREFIX, MANUAL_PREFIX)
+# A reminder whose channel post Discord refuses is tried again after 1, 2, 4, 8 minutes, then given up (logged).
+MAX_ATTEMPTS = 5
+RETRY_BACKOFF = timedelta(minutes=1)
 
 
 def job_id(reminder_id: int) -> str:
@@ -164,8 +167,33 @@ class Reminders(commands.Cog):
         self._running.add(reminder_id)
         try:
             await self._run(reminder_id)
+        except discord.HTTPException as error:
+            await self._retry_later(reminder_id, error)
         finally:
             self._running.discard(reminder_id)
+
+    async def _retry_later(self, reminder_id: int, error: discord.HTTPException) -> None:
+        """Discord refused the channel post: try again later, a bounded number of times, then give up loudly."""
+        reminder = await reminders.get(self.bot.db, reminder_id)
+        if reminder is None:
+            return
+        now = self.bot.clock()
+        note = f"{error.status} {error.code}: {error.text}"[:500]
+        if reminder.attempts >= MAX_ATTEMPTS:
+            await reminders.finish(self.bot.db, reminder_id, ReminderState.SKIPPED, now, note)
+            log.error(
+                "reminder given up", extra={"reminder_id": reminder_id, "attempts": reminder.attempts, "error": note}
+            )
+            return
+        log.warning(
+            "reminder failed, retrying",
+            extra={"reminder_id": reminder_id, "attempts": reminder.attempts, "error": note},
+        )
+
+        async def fire() -> None:
+            await self.run(reminder_id)
+
+        self.bot.timers.at(job_id(reminder_id), now + RETRY_BACKOFF * 2 ** (reminder.attempts - 1), fire)
 
     async def _run(self, reminder_id: int) -> None:
         current = await reminders.get(self.bot.db, reminder_id)

@@ -11,7 +11,7 @@ from cogs.reminders._cog import Reminders
 from db import reminders
 from db.reminders import ReminderState
 from tests.e2e.conftest import RunningBot, Server, settle_bot
-from tests.fakediscord import FakeMessage, FakeUser
+from tests.fakediscord import FakeMessage, FakeUser, Perm
 
 GOING, MAYBE, NOT_GOING = "✅", "❔", "❌"
 # The default meeting: 1 December 2026 17:30 Copenhagen = 16:30 UTC; "1 day before" is 30 November 16:30 UTC.
@@ -222,3 +222,21 @@ async def test_monthly_post_lists_the_months_meetings_or_tells_organisers(server
     await cog(bot).run_due()
     notices = [m.content for m in server.emu.channel_messages(server.organisers_channel)]
     assert any("ikke planlagt noget møde i januar 2027" in notice for notice in notices)
+
+
+async def test_a_refused_channel_post_is_retried_later_without_losing_the_dms(
+    server: Server, running: RunningBot
+) -> None:
+    bot = await running.start()
+    post = await create_meeting(server)
+    await server.emu.react(server.mette, post, GOING)
+    await settle_bot(bot)
+    server.guild.set_permissions(server.announcements, server.emu.bot_user, deny=Perm.SEND_MESSAGES)
+    server.clock.now = DAY_BEFORE
+    await cog(bot).run_due()
+    assert not reminder_posts(server) and not reminder_dms(server, server.mette)
+    server.guild.set_permissions(server.announcements, server.emu.bot_user)  # the organisers fix the permission
+    server.clock.advance(timedelta(minutes=1))
+    await cog(bot).run_due()
+    assert len(reminder_posts(server)) == 1
+    assert len(reminder_dms(server, server.mette)) == 1
