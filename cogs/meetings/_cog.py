@@ -28,7 +28,7 @@ from bot.planning import MAX_SEASON_MONTHS, PlannedMeeting, plan_season, weekday
 from bot.render import FORMAT_KEYS, clip, local_date, meeting_card, names_within
 from bot.rsvp import RSVP_EMOJIS, RsvpChange, RsvpState, choice_for_emoji, emoji_for_state
 from cogs._dm import DirectMessenger, DmMessage, FanOutReport
-from cogs._embeds import card_embed
+from cogs._embeds import BRAND_COLOUR, card_embed
 from cogs.meetings._announce import Announcer
 from cogs.meetings._still_coming import StillComing
 from cogs.meetings._views import AddGuestButton, GuestModal, PlanConfirmation, RemoveGuestButton
@@ -207,7 +207,7 @@ class Meetings(commands.Cog):
         embed = discord.Embed(
             title=self._text(language, "meeting.list.title"),
             description=clip("\n".join(lines), 4096),
-            colour=card_embed(meeting_card(coming[0], language, self.bot.catalogue)).colour,
+            colour=BRAND_COLOUR,
         )
         embed.set_footer(text=self._text(language, "meeting.list.footer"))
         await interaction.response.send_message(embed=embed, ephemeral=True)
@@ -808,7 +808,7 @@ class Meetings(commands.Cog):
 
         embed = discord.Embed(
             title=self.label(current, language),
-            colour=card_embed(meeting_card(current, language, self.bot.catalogue)).colour,
+            colour=BRAND_COLOUR,
         )
         groups = (
             (msgkey("attendees.going"), roster.going),

@@ -34,7 +34,7 @@ from bot.reminders import (
 )
 from bot.render import ProgramEntry, clip, local_date, local_month, reminder_card
 from cogs._dm import DirectMessenger, DmMessage, DmOutcome
-from cogs._embeds import card_embed
+from cogs._embeds import BRAND_COLOUR, card_embed
 from db import meetings, members, program, reminders, rsvps
 from db.reminders import DeliveryState, Reminder, ReminderState
 
@@ -307,6 +307,7 @@ class Reminders(commands.Cog):
                     for m in this_month
                 ]
                 embed = discord.Embed(
+                    colour=BRAND_COLOUR,
                     title=self.bot.catalogue.text(language, "monthly.title", month=month_name),
                     description=clip(
                         "\n".join(lines) + "\n\n" + self.bot.catalogue.text(language, "monthly.how"), 4096
