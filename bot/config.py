@@ -73,6 +73,15 @@ class MeetingsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ProgramConfig:
+    intro_slots: int = 3  # newcomer intros per 1.0 meeting
+    intro_minutes: int = 3  # minutes each
+    newcomer_days: int = 120  # members who joined within this many days count as newcomers
+    intro_invite_before: timedelta = timedelta(days=10)  # when newcomers are invited to present at a 1.0 meeting
+    brief_before: timedelta = timedelta(days=2)  # when the hot-seat brief is posted in a thread
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     discord: DiscordConfig
     network: NetworkConfig
@@ -80,6 +89,7 @@ class Config:
     reminders: RemindersConfig
     source: Path
     meetings: MeetingsConfig = MeetingsConfig(timedelta(minutes=150), timedelta(days=2))
+    program: ProgramConfig = ProgramConfig()
 
 
 _KNOWN_KEYS: dict[str, frozenset[str]] = {
@@ -88,6 +98,7 @@ _KNOWN_KEYS: dict[str, frozenset[str]] = {
     "database": frozenset({"path"}),
     "reminders": frozenset({"offsets", "monthly_day", "monthly_time"}),
     "meetings": frozenset({"duration", "still_coming_before"}),
+    "program": frozenset({"intro_slots", "intro_minutes", "newcomer_days", "intro_invite_before", "brief_before"}),
 }
 
 _ID_FIX = (
@@ -248,7 +259,9 @@ def _reminders(data: Mapping[str, Any]) -> RemindersConfig:
     )
 
 
-def _duration(table: Mapping[str, Any], key: str, default: str, low: timedelta, high: timedelta) -> timedelta:
+def _duration(
+    table: Mapping[str, Any], key: str, default: str, low: timedelta, high: timedelta, section: str = "meetings"
+) -> timedelta:
     raw = table.get(key, default)
     try:
         value = parse_offset(raw) if isinstance(raw, str) else None
@@ -256,7 +269,7 @@ def _duration(table: Mapping[str, Any], key: str, default: str, low: timedelta, 
         value = None
     if value is None or not low <= value <= high:
         raise ConfigError(
-            f"meetings.{key}",
+            f"{section}.{key}",
             f"{raw!r} is not a duration between {format_offset(low)} and {format_offset(high)}.",
             f'Use a number followed by d, h or m, e.g. "{default}".',
         )
@@ -268,6 +281,27 @@ def _meetings(data: Mapping[str, Any]) -> MeetingsConfig:
     return MeetingsConfig(
         duration=_duration(table, "duration", "150m", timedelta(minutes=15), timedelta(hours=12)),
         still_coming_before=_duration(table, "still_coming_before", "2d", timedelta(hours=1), timedelta(days=14)),
+    )
+
+
+def _count(table: Mapping[str, Any], section: str, key: str, default: int, low: int, high: int) -> int:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(
+            f"{section}.{key}", f"must be a whole number from {low} to {high}, not {value!r}.", f"E.g. {default}."
+        )
+    return value
+
+
+def _program(data: Mapping[str, Any]) -> ProgramConfig:
+    table = _table(data, "program") if "program" in data else {}
+    day, two_months = timedelta(days=1), timedelta(days=60)
+    return ProgramConfig(
+        intro_slots=_count(table, "program", "intro_slots", 3, 1, 10),
+        intro_minutes=_count(table, "program", "intro_minutes", 3, 1, 30),
+        newcomer_days=_count(table, "program", "newcomer_days", 120, 1, 730),
+        intro_invite_before=_duration(table, "intro_invite_before", "10d", day, two_months, "program"),
+        brief_before=_duration(table, "brief_before", "2d", timedelta(hours=1), timedelta(days=14), "program"),
     )
 
 
@@ -287,6 +321,7 @@ def parse_config(data: Mapping[str, Any], source: Path) -> Config:
         reminders=_reminders(data),
         source=source,
         meetings=_meetings(data),
+        program=_program(data),
     )
 
 

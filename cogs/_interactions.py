@@ -40,3 +40,15 @@ def answers_errors(
             await bot.reply_ephemeral(interaction, bot.text_for(interaction, "errors.unexpected"))
 
     return wrapper
+
+
+def clean_text(value: str | None, limit: int, field: str) -> str | None:
+    """Trimmed member text, or a polite refusal when it is blank or too long (Discord checks, but so do we)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if not text:
+        raise UserFacingError("errors.blank_text", field=field)
+    if len(text) > limit:
+        raise UserFacingError("errors.too_long", field=field, limit=limit, length=len(text))
+    return text

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.config import Language
 from db.codec import instant_to_db
-from db.database import Database
+from db.database import Connection, Database
 
 
 async def remember_language(db: Database, guild_id: int, user_id: int, language: Language, now: datetime) -> None:
@@ -63,3 +63,16 @@ async def without_dm_reminders(db: Database, guild_id: int, user_ids: list[int])
             (guild_id, *user_ids),
         )
     return {row["user_id"] for row in rows}
+
+
+async def remember_name(conn: Connection, guild_id: int, user_id: int, name: str | None, stamp: str) -> None:
+    """Keep a member's display name (inside the caller's transaction), so posts can show names without the
+    privileged members intent."""
+    if not name:
+        return
+    await conn.execute(
+        "INSERT INTO members (guild_id, user_id, display_name, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = excluded.display_name,"
+        " updated_at = excluded.updated_at WHERE members.display_name IS NOT excluded.display_name",
+        (guild_id, user_id, name, stamp),
+    )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
+from datetime import datetime
 
-from db.database import Database
+from bot.program import GROWTH_SLOTS, SlotKind, SlotStatus, Volunteer, growth_slot_taken, intro_slots_free
+from db import members
+from db.codec import instant_from_db, instant_to_db, optional_instant_from_db
+from db.database import Connection, Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,6 +18,10 @@ class ConfirmedSlot:
     user_id: int
     name: str
     topic: str | None
+
+
+class SlotTaken(Exception):  # noqa: N818 - a state, not a programming error
+    """The slot is already confirmed for someone else."""
 
 
 async def confirmed(db: Database, meeting_id: int) -> list[ConfirmedSlot]:
@@ -29,3 +38,143 @@ async def confirmed(db: Database, meeting_id: int) -> list[ConfirmedSlot]:
     return [
         ConfirmedSlot(row["kind"], row["user_id"], row["name"] or str(row["user_id"]), row["topic"]) for row in rows
     ]
+
+
+# Each sign-up with the member's name and when they last had a confirmed slot at an earlier meeting (fairness).
+_VOLUNTEERS = (
+    "SELECT s.user_id, s.kind, s.topic, s.status, s.created_at, coalesce(mb.display_name, '') AS name,"
+    " (SELECT max(m2.starts_at) FROM program_slots s2 JOIN meetings m2 ON m2.id = s2.meeting_id"
+    "   WHERE s2.user_id = s.user_id AND s2.status = 'confirmed' AND m2.guild_id = m.guild_id"
+    "   AND m2.starts_at < m.starts_at) AS last_slot_at"
+    " FROM program_slots s JOIN meetings m ON m.id = s.meeting_id"
+    " LEFT JOIN members mb ON mb.guild_id = m.guild_id AND mb.user_id = s.user_id"
+)
+
+
+def _volunteer(row: sqlite3.Row) -> Volunteer:
+    return Volunteer(
+        user_id=row["user_id"],
+        name=row["name"] or str(row["user_id"]),
+        kind=SlotKind(row["kind"]),
+        topic=row["topic"],
+        status=SlotStatus(row["status"]),
+        signed_up_at=instant_from_db(row["created_at"]),
+        last_slot_at=optional_instant_from_db(row["last_slot_at"]),
+    )
+
+
+async def volunteers(db: Database, meeting_id: int) -> list[Volunteer]:
+    """Active sign-ups (volunteered or confirmed) of a meeting, in sign-up order."""
+    async with db.read() as conn:
+        rows = await conn.fetchall(
+            f"{_VOLUNTEERS} WHERE s.meeting_id = ? AND s.status IN ('volunteered', 'confirmed') ORDER BY s.created_at",
+            (meeting_id,),
+        )
+    return [_volunteer(row) for row in rows]
+
+
+async def _active_growth(conn: Connection, meeting_id: int, user_id: int) -> Volunteer | None:
+    row = await conn.fetchone(
+        f"{_VOLUNTEERS} WHERE s.meeting_id = ? AND s.user_id = ? AND s.kind IN ('hot_seat', 'brag_spot')"
+        " AND s.status IN ('volunteered', 'confirmed')",
+        (meeting_id, user_id),
+    )
+    return None if row is None else _volunteer(row)
+
+
+async def growth_signup(db: Database, meeting_id: int, user_id: int) -> Volunteer | None:
+    """The member's current hot-seat or brag-spot sign-up for the meeting."""
+    async with db.read() as conn:
+        return await _active_growth(conn, meeting_id, user_id)
+
+
+async def _set_status(
+    conn: Connection, meeting_id: int, user_id: int, kind: SlotKind, status: SlotStatus, topic: str | None, stamp: str
+) -> None:
+    await conn.execute(
+        "INSERT INTO program_slots (meeting_id, user_id, kind, topic, status, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (meeting_id, user_id, kind) DO UPDATE SET status = excluded.status,"
+        " topic = coalesce(excluded.topic, program_slots.topic), updated_at = excluded.updated_at,"
+        # A new sign-up after a withdrawal queues at the back, like any new volunteer.
+        " created_at = CASE WHEN program_slots.status IN ('volunteered', 'confirmed')"
+        "   THEN program_slots.created_at ELSE excluded.created_at END",
+        (meeting_id, user_id, kind.value, topic, status.value, stamp, stamp),
+    )
+
+
+async def volunteer(
+    db: Database, meeting_id: int, user_id: int, kind: SlotKind, topic: str, name: str | None, now: datetime
+) -> tuple[Volunteer | None, Volunteer]:
+    """Sign up (or change the sign-up) for the hot seat or brag spot; returns (before, after).
+
+    Changing the topic keeps a confirmed slot; changing the kind makes it a new volunteer for the organisers.
+    """
+    stamp = instant_to_db(now)
+    async with db.transaction() as conn:
+        guild_id = await conn.fetchval("SELECT guild_id FROM meetings WHERE id = ?", (meeting_id,))
+        await members.remember_name(conn, guild_id, user_id, name, stamp)
+        before = await _active_growth(conn, meeting_id, user_id)
+        status = SlotStatus.VOLUNTEERED
+        if before is not None and before.kind is kind:
+            status = before.status
+        elif before is not None:
+            await _set_status(conn, meeting_id, user_id, before.kind, SlotStatus.WITHDRAWN, None, stamp)
+        await _set_status(conn, meeting_id, user_id, kind, status, topic, stamp)
+        after = await _active_growth(conn, meeting_id, user_id)
+    assert after is not None
+    return before, after
+
+
+async def withdraw(db: Database, meeting_id: int, user_id: int, now: datetime) -> Volunteer | None:
+    """Withdraw the member's hot-seat/brag-spot sign-up; returns it as it was (to tell organisers if confirmed)."""
+    stamp = instant_to_db(now)
+    async with db.transaction() as conn:
+        before = await _active_growth(conn, meeting_id, user_id)
+        if before is not None:
+            await _set_status(conn, meeting_id, user_id, before.kind, SlotStatus.WITHDRAWN, None, stamp)
+    return before
+
+
+async def assign(
+    db: Database, meeting_id: int, user_id: int, kind: SlotKind, intro_slots: int, name: str | None, now: datetime
+) -> Volunteer:
+    """Confirm a member in a slot (an organiser's decision); one growth slot per 2.0 meeting, ``intro_slots``
+    intros per 1.0 meeting. Raises :class:`SlotTaken` when full."""
+    stamp = instant_to_db(now)
+    async with db.transaction() as conn:
+        guild_id = await conn.fetchval("SELECT guild_id FROM meetings WHERE id = ?", (meeting_id,))
+        await members.remember_name(conn, guild_id, user_id, name, stamp)
+        rows = await conn.fetchall(
+            "SELECT kind FROM program_slots WHERE meeting_id = ? AND status = 'confirmed' AND user_id != ?",
+            (meeting_id, user_id),
+        )
+        taken = [SlotKind(row["kind"]) for row in rows]
+        if (kind in GROWTH_SLOTS and growth_slot_taken(taken)) or (
+            kind is SlotKind.INTRO and intro_slots_free(taken, intro_slots) == 0
+        ):
+            raise SlotTaken(meeting_id)
+        if kind in GROWTH_SLOTS:
+            current = await _active_growth(conn, meeting_id, user_id)
+            if current is not None and current.kind is not kind:
+                await _set_status(conn, meeting_id, user_id, current.kind, SlotStatus.WITHDRAWN, None, stamp)
+        await _set_status(conn, meeting_id, user_id, kind, SlotStatus.CONFIRMED, None, stamp)
+        row = await conn.fetchone(
+            f"{_VOLUNTEERS} WHERE s.meeting_id = ? AND s.user_id = ? AND s.kind = ?", (meeting_id, user_id, kind.value)
+        )
+    assert row is not None
+    return _volunteer(row)
+
+
+async def unassign(db: Database, meeting_id: int, user_id: int, now: datetime) -> Volunteer | None:
+    """Take a member out of a confirmed slot; they stay a volunteer. Returns the slot as it was."""
+    stamp = instant_to_db(now)
+    async with db.transaction() as conn:
+        row = await conn.fetchone(
+            f"{_VOLUNTEERS} WHERE s.meeting_id = ? AND s.user_id = ? AND s.status = 'confirmed'", (meeting_id, user_id)
+        )
+        if row is None:
+            return None
+        before = _volunteer(row)
+        await _set_status(conn, meeting_id, user_id, before.kind, SlotStatus.VOLUNTEERED, None, stamp)
+    return before

@@ -16,6 +16,7 @@ from bot.rsvp import (
     resolve_choice,
     state_after_removal,
 )
+from db import members
 from db.codec import instant_from_db, instant_to_db
 from db.database import Connection, Database
 
@@ -57,17 +58,6 @@ async def _write_state(conn: Connection, meeting_id: int, user_id: int, state: R
     )
 
 
-async def _remember_name(conn: Connection, guild_id: int, user_id: int, name: str | None, stamp: str) -> None:
-    if not name:
-        return
-    await conn.execute(
-        "INSERT INTO members (guild_id, user_id, display_name, updated_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (guild_id, user_id) DO UPDATE SET display_name = excluded.display_name,"
-        " updated_at = excluded.updated_at WHERE members.display_name IS NOT excluded.display_name",
-        (guild_id, user_id, name, stamp),
-    )
-
-
 async def promote_waiting(conn: Connection, meeting_id: int, stamp: str) -> tuple[int, ...]:
     """Fill free seats from the waiting list, first come first served; returns who moved up."""
     _, capacity = await _meeting_guild_and_capacity(conn, meeting_id)
@@ -105,7 +95,7 @@ async def _apply(
     snapshot = await conn.fetchone(_SNAPSHOT, (user_id, meeting_id))
     if snapshot is None:
         raise MeetingGone(meeting_id)
-    await _remember_name(conn, snapshot["guild_id"], user_id, name, stamp)
+    await members.remember_name(conn, snapshot["guild_id"], user_id, name, stamp)
     before = None if snapshot["current"] is None else RsvpState(snapshot["current"])
     if removed_emoji is not None:
         changed, after = state_after_removal(before, removed_emoji)

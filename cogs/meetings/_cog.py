@@ -29,6 +29,7 @@ from bot.render import FORMAT_KEYS, clip, local_date, meeting_card, names_within
 from bot.rsvp import RSVP_EMOJIS, RsvpChange, RsvpState, choice_for_emoji, emoji_for_state
 from cogs._dm import DirectMessenger, DmMessage, FanOutReport
 from cogs._embeds import BRAND_COLOUR, card_embed
+from cogs._interactions import clean_text
 from cogs.meetings._announce import Announcer
 from cogs.meetings._still_coming import StillComing
 from cogs.meetings._views import AddGuestButton, GuestModal, PlanConfirmation, RemoveGuestButton
@@ -65,18 +66,6 @@ FORMAT_CHOICES = [
     Choice(name=command_text("meeting.format.tools"), value=MeetingFormat.TOOLS.value),
     Choice(name=command_text("meeting.format.growth"), value=MeetingFormat.GROWTH.value),
 ]
-
-
-def clean_text(value: str | None, limit: int, field: str) -> str | None:
-    """Trimmed member text, or a polite refusal when it is blank or too long (Discord checks, but so do we)."""
-    if value is None:
-        return None
-    text = value.strip()
-    if not text:
-        raise UserFacingError("errors.blank_text", field=field)
-    if len(text) > limit:
-        raise UserFacingError("errors.too_long", field=field, limit=limit, length=len(text))
-    return text
 
 
 @dataclass(frozen=True, slots=True)

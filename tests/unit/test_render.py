@@ -73,7 +73,7 @@ def test_names_always_fit_and_count_the_rest(names: list[str], limit: int) -> No
     if text.endswith("]") and "[+" in text:
         shown_part, marker = text.rsplit("[+", 1)
         hidden = int(marker[:-1])
-        shown_part = shown_part.rstrip()
+        shown_part = shown_part.removesuffix(" ")  # the one space before the marker, not a name's own
     shown = shown_part.split(", ") if shown_part else []
     assert shown == names[: len(shown)]  # in order, none skipped
     assert len(shown) + hidden == len(names)  # the rest are counted, not lost

@@ -1,0 +1,42 @@
+"""Buttons of the program feature (persistent: the custom id carries the meeting)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+
+from cogs._interactions import answers_errors
+
+if TYPE_CHECKING:
+    from bot.client import MikroVirkBot
+    from cogs.program._cog import Program
+
+
+def program_cog(interaction: discord.Interaction[Any]) -> Program:
+    bot: MikroVirkBot = interaction.client
+    return cast("Program", bot.get_cog("Program"))
+
+
+class WithdrawButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:hs-withdraw:(?P<meeting>\d+)"):
+    def __init__(self, meeting_id: int, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label, emoji="↩️", style=discord.ButtonStyle.secondary, custom_id=f"mv:hs-withdraw:{meeting_id}"
+            )
+        )
+        self.meeting_id = meeting_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> WithdrawButton:
+        return cls(int(match["meeting"]))
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await program_cog(interaction).withdraw(interaction, self.meeting_id)
+
+
+DYNAMIC_ITEMS = (WithdrawButton,)
