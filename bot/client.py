@@ -50,10 +50,12 @@ def discover_extensions() -> list[str]:
 
 
 def bot_intents() -> discord.Intents:
-    """Only what the features need: guilds (channels, roles) and guild reactions (RSVPs). No privileged intent."""
+    """Only what the features need: guilds (channels, roles), guild reactions (RSVPs) and members — the one
+    privileged intent, for newcomers: join dates and the welcome (enable "Server Members Intent" in the portal)."""
     intents = discord.Intents.none()
     intents.guilds = True
     intents.guild_reactions = True
+    intents.members = True
     return intents
 
 

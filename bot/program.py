@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.i18n import msgkey
 from bot.meetings import Meeting, MeetingFormat, MeetingStatus
@@ -71,3 +71,12 @@ def growth_slot_taken(confirmed: Sequence[SlotKind]) -> bool:
 
 def intro_slots_free(confirmed: Sequence[SlotKind], intro_slots: int) -> int:
     return max(intro_slots - sum(1 for kind in confirmed if kind is SlotKind.INTRO), 0)
+
+
+def intro_refusal(joined_at: datetime | None, presented: bool, now: datetime, newcomer_days: int) -> str | None:
+    """Why a member may not sign up to present as a newcomer (a catalogue key), or None if they may."""
+    if presented:
+        return msgkey("intro.errors.presented")
+    if joined_at is None or now - joined_at > timedelta(days=newcomer_days):
+        return msgkey("intro.errors.not_newcomer")
+    return None

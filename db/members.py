@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.config import Language
-from db.codec import instant_to_db
+from db.codec import instant_to_db, optional_instant_from_db
 from db.database import Connection, Database
 
 
@@ -76,3 +76,35 @@ async def remember_name(conn: Connection, guild_id: int, user_id: int, name: str
         " updated_at = excluded.updated_at WHERE members.display_name IS NOT excluded.display_name",
         (guild_id, user_id, name, stamp),
     )
+
+
+async def record_joins(db: Database, guild_id: int, joins: list[tuple[int, datetime, str]], now: datetime) -> None:
+    """Remember when members joined (and their names); an earlier known join date is kept."""
+    stamp = instant_to_db(now)
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO members (guild_id, user_id, joined_at, display_name, updated_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (guild_id, user_id) DO UPDATE SET"
+            " joined_at = coalesce(members.joined_at, excluded.joined_at),"
+            " display_name = excluded.display_name, updated_at = excluded.updated_at",
+            [(guild_id, user_id, instant_to_db(joined), name, stamp) for user_id, joined, name in joins],
+        )
+
+
+async def joined_at(db: Database, guild_id: int, user_id: int) -> datetime | None:
+    async with db.read() as conn:
+        value = await conn.fetchval(
+            "SELECT joined_at FROM members WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        )
+    return optional_instant_from_db(value)
+
+
+async def mark_welcomed(db: Database, guild_id: int, user_id: int, now: datetime) -> bool:
+    """Record the welcome; False if the member was welcomed before (a rejoin is not welcomed twice)."""
+    async with db.transaction() as conn:
+        changed = await conn.execute(
+            "UPDATE members SET welcomed_at = ?, updated_at = ?"
+            " WHERE guild_id = ? AND user_id = ? AND welcomed_at IS NULL",
+            (instant_to_db(now), instant_to_db(now), guild_id, user_id),
+        )
+    return changed == 1

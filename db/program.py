@@ -178,3 +178,93 @@ async def unassign(db: Database, meeting_id: int, user_id: int, now: datetime) -
         before = _volunteer(row)
         await _set_status(conn, meeting_id, user_id, before.kind, SlotStatus.VOLUNTEERED, None, stamp)
     return before
+
+
+async def has_presented(db: Database, guild_id: int, user_id: int, now: datetime) -> bool:
+    """Whether the member already had a confirmed newcomer intro at a meeting that has begun."""
+    async with db.read() as conn:
+        found = await conn.fetchval(
+            "SELECT 1 FROM program_slots s JOIN meetings m ON m.id = s.meeting_id"
+            " WHERE m.guild_id = ? AND s.user_id = ? AND s.kind = 'intro' AND s.status = 'confirmed'"
+            " AND m.starts_at <= ? LIMIT 1",
+            (guild_id, user_id, instant_to_db(now)),
+        )
+    return found is not None
+
+
+async def intro_signup(db: Database, meeting_id: int, user_id: int) -> Volunteer | None:
+    async with db.read() as conn:
+        row = await conn.fetchone(
+            f"{_VOLUNTEERS} WHERE s.meeting_id = ? AND s.user_id = ? AND s.kind = 'intro'", (meeting_id, user_id)
+        )
+    return None if row is None else _volunteer(row)
+
+
+async def sign_up_intro(
+    db: Database, meeting_id: int, user_id: int, intro_slots: int, name: str | None, now: datetime
+) -> Volunteer:
+    """A newcomer says yes: a free intro slot is theirs at once, otherwise they wait (first come, first served).
+
+    The count and the write are one transaction, so members clicking at the same moment never over-fill it.
+    """
+    stamp = instant_to_db(now)
+    async with db.transaction() as conn:
+        guild_id = await conn.fetchval("SELECT guild_id FROM meetings WHERE id = ?", (meeting_id,))
+        await members.remember_name(conn, guild_id, user_id, name, stamp)
+        current = await conn.fetchone(
+            f"{_VOLUNTEERS} WHERE s.meeting_id = ? AND s.user_id = ? AND s.kind = 'intro'", (meeting_id, user_id)
+        )
+        if current is None or SlotStatus(current["status"]) not in (SlotStatus.CONFIRMED, SlotStatus.VOLUNTEERED):
+            rows = await conn.fetchall(
+                "SELECT kind FROM program_slots WHERE meeting_id = ? AND status = 'confirmed'", (meeting_id,)
+            )
+            free = intro_slots_free([SlotKind(row["kind"]) for row in rows], intro_slots)
+            status = SlotStatus.CONFIRMED if free else SlotStatus.VOLUNTEERED
+            await _set_status(conn, meeting_id, user_id, SlotKind.INTRO, status, None, stamp)
+        row = await conn.fetchone(
+            f"{_VOLUNTEERS} WHERE s.meeting_id = ? AND s.user_id = ? AND s.kind = 'intro'", (meeting_id, user_id)
+        )
+    assert row is not None
+    return _volunteer(row)
+
+
+async def decline_intro(db: Database, meeting_id: int, user_id: int, now: datetime) -> tuple[int, ...]:
+    """A newcomer says "not this time" (or withdraws); a freed slot goes to the first one waiting.
+
+    Returns who moved up.
+    """
+    stamp = instant_to_db(now)
+    async with db.transaction() as conn:
+        was_confirmed = await conn.fetchval(
+            "SELECT status = 'confirmed' FROM program_slots WHERE meeting_id = ? AND user_id = ? AND kind = 'intro'",
+            (meeting_id, user_id),
+        )
+        await _set_status(conn, meeting_id, user_id, SlotKind.INTRO, SlotStatus.DECLINED, None, stamp)
+        if not was_confirmed:
+            return ()
+        first = await conn.fetchval(
+            "SELECT user_id FROM program_slots WHERE meeting_id = ? AND kind = 'intro' AND status = 'volunteered'"
+            " ORDER BY created_at, user_id LIMIT 1",
+            (meeting_id,),
+        )
+        if first is None:
+            return ()
+        await _set_status(conn, meeting_id, first, SlotKind.INTRO, SlotStatus.CONFIRMED, None, stamp)
+    return (first,)
+
+
+async def newcomers_to_invite(db: Database, meeting_id: int, joined_since: datetime, now: datetime) -> list[int]:
+    """Newcomers (joined since ``joined_since``) who have not presented and have not answered for this meeting."""
+    async with db.read() as conn:
+        rows = await conn.fetchall(
+            "SELECT mb.user_id FROM members mb JOIN meetings m ON m.guild_id = mb.guild_id AND m.id = ?"
+            " WHERE mb.joined_at >= ?"
+            " AND NOT EXISTS (SELECT 1 FROM program_slots s WHERE s.meeting_id = m.id AND s.user_id = mb.user_id"
+            "   AND s.kind = 'intro')"
+            " AND NOT EXISTS (SELECT 1 FROM program_slots s JOIN meetings m2 ON m2.id = s.meeting_id"
+            "   WHERE s.user_id = mb.user_id AND s.kind = 'intro' AND s.status = 'confirmed'"
+            "   AND m2.guild_id = m.guild_id AND m2.starts_at <= ?)"
+            " ORDER BY mb.joined_at, mb.user_id",
+            (meeting_id, instant_to_db(joined_since), instant_to_db(now)),
+        )
+    return [row["user_id"] for row in rows]

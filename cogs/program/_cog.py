@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any, cast
 
@@ -21,6 +22,7 @@ from bot.render import clip, local_date
 from cogs._dm import DmMessage
 from cogs._interactions import clean_text
 from cogs.meetings._cog import Meetings
+from cogs.program._newcomers import Newcomers
 from cogs.program._views import WithdrawButton
 from db import meetings, program
 
@@ -47,6 +49,11 @@ class Program(commands.Cog):
 
     def __init__(self, bot: MikroVirkBot) -> None:
         self.bot = bot
+        self._started = False
+
+    @functools.cached_property
+    def newcomers(self) -> Newcomers:
+        return Newcomers(self.bot, self.meetings_cog)
 
     @property
     def meetings_cog(self) -> Meetings:
@@ -168,6 +175,52 @@ class Program(commands.Cog):
                     title=title,
                 )
             )
+
+    # -- newcomers ---------------------------------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_member_join(self, member: discord.Member) -> None:
+        await self.newcomers.welcome(member)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        if self._started or self.bot.startup_error is not None:
+            return
+        self._started = True
+        guild = self.bot.get_guild(self.bot.config.discord.guild_id)
+        if guild is not None:
+            await self.newcomers.record_members(guild)
+        await self.newcomers.rearm()
+
+    @commands.Cog.listener()
+    async def on_meeting_changed(self, meeting: Meeting) -> None:
+        current = await meetings.get_meeting(self.bot.db, meeting.guild_id, meeting.id)
+        if current is not None:
+            await self.newcomers.plan(current, changed=True)
+
+    async def tools_autocomplete(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
+        language = self.bot.language_of(interaction)
+        coming = await meetings.coming_meetings(self.bot.db, self.bot.config.discord.guild_id, self.bot.clock())
+        wanted = current.strip().lower()
+        labels = [(m, self.meetings_cog.label(m, language)) for m in coming if m.format is MeetingFormat.TOOLS]
+        return [Choice(name=label, value=str(m.id)) for m, label in labels if wanted in label.lower()][:25]
+
+    @app_commands.command(name="intro", description=command_text("cmd.intro.description"))
+    @app_commands.describe(meeting=command_text("cmd.intro.option_meeting"))
+    @app_commands.autocomplete(meeting=tools_autocomplete)
+    @app_commands.guild_only()
+    async def intro(self, interaction: discord.Interaction[MikroVirkBot], meeting: str | None = None) -> None:
+        target: Meeting | None
+        if meeting:
+            target = await self._meeting(meeting)
+        else:
+            coming = await meetings.coming_meetings(self.bot.db, self.bot.config.discord.guild_id, self.bot.clock())
+            target = next(
+                (m for m in coming if m.format is MeetingFormat.TOOLS and m.starts_at > self.bot.clock()), None
+            )
+        if target is None:
+            raise UserFacingError("intro.errors.no_tools_meeting")
+        await self.newcomers.sign_up(interaction, target)
 
     # -- organisers -------------------------------------------------------------------------------------------------
 

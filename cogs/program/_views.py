@@ -39,4 +39,33 @@ class WithdrawButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"
         await program_cog(interaction).withdraw(interaction, self.meeting_id)
 
 
-DYNAMIC_ITEMS = (WithdrawButton,)
+class IntroAnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:intro:(?P<meeting>\d+):(?P<answer>yes|no)"
+):
+    """A newcomer's answer to the invitation to present: persistent, so it works after a restart."""
+
+    def __init__(self, meeting_id: int, answer: str, label: str = "") -> None:
+        yes = answer == "yes"
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                emoji="🎤" if yes else "🙅",
+                style=discord.ButtonStyle.success if yes else discord.ButtonStyle.secondary,
+                custom_id=f"mv:intro:{meeting_id}:{answer}",
+            )
+        )
+        self.meeting_id = meeting_id
+        self.answer = answer
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> IntroAnswerButton:
+        return cls(int(match["meeting"]), match["answer"])
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await program_cog(interaction).newcomers.answered(interaction, self.meeting_id, self.answer == "yes")
+
+
+DYNAMIC_ITEMS = (WithdrawButton, IntroAnswerButton)
