@@ -268,3 +268,37 @@ async def newcomers_to_invite(db: Database, meeting_id: int, joined_since: datet
             (meeting_id, instant_to_db(joined_since), instant_to_db(now)),
         )
     return [row["user_id"] for row in rows]
+
+
+async def set_brief(db: Database, meeting_id: int, user_id: int, brief: str, now: datetime) -> bool:
+    """Store the confirmed hot-seat member's brief; False if they are not confirmed for the hot seat."""
+    async with db.transaction() as conn:
+        changed = await conn.execute(
+            "UPDATE program_slots SET brief = ?, updated_at = ?"
+            " WHERE meeting_id = ? AND user_id = ? AND kind = 'hot_seat' AND status = 'confirmed'",
+            (brief, instant_to_db(now), meeting_id, user_id),
+        )
+    return changed == 1
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    user_id: int
+    name: str
+    topic: str | None
+    brief: str
+
+
+async def hot_seat_brief(db: Database, meeting_id: int) -> Brief | None:
+    """The confirmed hot seat's brief, if one was written."""
+    async with db.read() as conn:
+        row = await conn.fetchone(
+            "SELECT s.user_id, s.topic, s.brief, coalesce(mb.display_name, '') AS name"
+            " FROM program_slots s JOIN meetings m ON m.id = s.meeting_id"
+            " LEFT JOIN members mb ON mb.guild_id = m.guild_id AND mb.user_id = s.user_id"
+            " WHERE s.meeting_id = ? AND s.kind = 'hot_seat' AND s.status = 'confirmed' AND s.brief IS NOT NULL",
+            (meeting_id,),
+        )
+    if row is None:
+        return None
+    return Brief(row["user_id"], row["name"] or str(row["user_id"]), row["topic"], row["brief"])

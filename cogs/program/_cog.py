@@ -22,8 +22,9 @@ from bot.render import clip, local_date
 from cogs._dm import DmMessage
 from cogs._interactions import clean_text
 from cogs.meetings._cog import Meetings
+from cogs.program._brief import Briefs
 from cogs.program._newcomers import Newcomers
-from cogs.program._views import WithdrawButton
+from cogs.program._views import BriefButton, WithdrawButton
 from db import meetings, program
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,10 @@ class Program(commands.Cog):
     @functools.cached_property
     def newcomers(self) -> Newcomers:
         return Newcomers(self.bot, self.meetings_cog)
+
+    @functools.cached_property
+    def briefs(self) -> Briefs:
+        return Briefs(self.bot, self.meetings_cog)
 
     @property
     def meetings_cog(self) -> Meetings:
@@ -137,6 +142,8 @@ class Program(commands.Cog):
             content += "\n" + self._text(language, "program.you_are_confirmed")
         view = discord.ui.View(timeout=None)
         view.add_item(WithdrawButton(target.id, self._text(language, "program.withdraw_button")))
+        if after.status is SlotStatus.CONFIRMED and after.kind is SlotKind.HOT_SEAT:
+            view.add_item(BriefButton(target.id, self._text(language, "brief.button")))
         await interaction.response.send_message(
             content, view=view, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
@@ -191,12 +198,14 @@ class Program(commands.Cog):
         if guild is not None:
             await self.newcomers.record_members(guild)
         await self.newcomers.rearm()
+        await self.briefs.rearm()
 
     @commands.Cog.listener()
     async def on_meeting_changed(self, meeting: Meeting) -> None:
         current = await meetings.get_meeting(self.bot.db, meeting.guild_id, meeting.id)
         if current is not None:
             await self.newcomers.plan(current, changed=True)
+            await self.briefs.plan(current, changed=True)
 
     async def tools_autocomplete(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
         language = self.bot.language_of(interaction)
@@ -300,18 +309,20 @@ class Program(commands.Cog):
             allowed_mentions=discord.AllowedMentions.none(),
         )
         member_language = await self.meetings_cog.dm.language_of(member.id)
-        await self.meetings_cog.dm.send(
-            member.id,
-            DmMessage(
-                self._text(
-                    member_language,
-                    "program.assigned_dm",
-                    kind=self._text(member_language, KIND_KEYS[kind]),
-                    title=self.meetings_cog.label(target, member_language),
-                    topic=confirmed.topic or "—",
-                )
-            ),
+        brief_view = None
+        if kind is SlotKind.HOT_SEAT:
+            brief_view = discord.ui.View(timeout=None)
+            brief_view.add_item(BriefButton(target.id, self._text(member_language, "brief.button")))
+        text = self._text(
+            member_language,
+            "program.assigned_dm",
+            kind=self._text(member_language, KIND_KEYS[kind]),
+            title=self.meetings_cog.label(target, member_language),
+            topic=confirmed.topic or "—",
         )
+        if brief_view is not None:
+            text += "\n" + self._text(member_language, "brief.invite")
+        await self.meetings_cog.dm.send(member.id, DmMessage(text, view=brief_view))
 
     @program_group.command(name="unassign", description=command_text("cmd.program.unassign.description"))
     @app_commands.describe(

@@ -68,4 +68,49 @@ class IntroAnswerButton(
         await program_cog(interaction).newcomers.answered(interaction, self.meeting_id, self.answer == "yes")
 
 
-DYNAMIC_ITEMS = (WithdrawButton, IntroAnswerButton)
+class BriefButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:brief:(?P<meeting>\d+)"):
+    """Opens the form for the hot-seat brief; works from the confirmation DM at any later time."""
+
+    def __init__(self, meeting_id: int, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label, emoji="📝", style=discord.ButtonStyle.primary, custom_id=f"mv:brief:{meeting_id}"
+            )
+        )
+        self.meeting_id = meeting_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> BriefButton:
+        return cls(int(match["meeting"]))
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await program_cog(interaction).briefs.open_form(interaction, self.meeting_id)
+
+
+class BriefModal(discord.ui.Modal):
+    def __init__(self, meeting_id: int, title: str, label: str, placeholder: str, current: str | None) -> None:
+        super().__init__(title=title[:45], custom_id=f"mv:brief-modal:{meeting_id}", timeout=1800)
+        self.meeting_id = meeting_id
+        self.brief: discord.ui.TextInput[BriefModal] = discord.ui.TextInput(
+            label=label[:45],
+            custom_id="brief",
+            style=discord.TextStyle.paragraph,
+            max_length=BRIEF_MAX,
+            placeholder=placeholder[:100],
+            default=current,
+            required=True,
+        )
+        self.add_item(self.brief)
+
+    @answers_errors
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        await program_cog(interaction).briefs.save(interaction, self.meeting_id, self.brief.value)
+
+
+# A brief fits one Discord message with room to spare, and can be read in a minute.
+BRIEF_MAX = 600
+
+DYNAMIC_ITEMS = (WithdrawButton, IntroAnswerButton, BriefButton)
