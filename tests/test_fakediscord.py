@@ -996,3 +996,250 @@ async def test_member_join_is_only_delivered_with_the_members_intent(emu: FakeDi
                 assert joined == [] and left == []
         delivered = [d for d in emu.dispatched if d.event == "GUILD_MEMBER_ADD"]
         assert bool(delivered[-1].session_ids) is with_intent
+
+
+# --------------------------------------------------------------------------------------------
+# threads
+# --------------------------------------------------------------------------------------------
+
+
+async def test_create_thread_from_message_send_and_fetch(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot()
+    created: list[discord.Thread] = []
+
+    async def on_thread_create(thread: discord.Thread) -> None:
+        created.append(thread)
+
+    bot.add_listener(on_thread_create)
+    async with run_client(emu, bot, fail_on_error_logs=True):
+        message = await text_channel(bot, scene.channel).send("Agenda for Thursday")
+        thread = await message.create_thread(name="Agenda discussion")
+        assert thread.id == message.id
+        assert thread.type is discord.ChannelType.public_thread
+        assert thread.parent_id == scene.channel.id and thread.owner_id == emu.bot_user.id
+        assert thread.name == "Agenda discussion" and not thread.archived and not thread.locked
+        assert thread.auto_archive_duration == 1440 and thread.member_count == 1 and thread.message_count == 0
+        assert thread.me is not None and thread.me.id == emu.bot_user.id
+
+        # THREAD_CREATE (newly_created) puts the thread in the cache; MESSAGE_UPDATE gives the starter its thread
+        await emu.wait_for(lambda: [t.id for t in created] == [thread.id])
+        guild = bot.get_guild(scene.guild.id)
+        assert guild is not None and guild.get_thread(thread.id) is not None
+        assert isinstance(bot.get_channel(thread.id), discord.Thread)
+        starter = await text_channel(bot, scene.channel).fetch_message(message.id)
+        assert starter.thread is not None and starter.thread.id == thread.id and starter.flags.has_thread
+
+        fake = emu.thread_of(message.id)
+        assert fake is not None and fake.id == message.id and fake.is_thread and fake.thread is not None
+        assert emu.threads(scene.channel) == [fake] and scene.guild.threads == [fake]
+        assert fake.thread.owner_id == emu.bot_user.id and fake.parent_id == scene.channel.id
+        assert emu.thread_of(await text_channel(bot, scene.channel).send("no thread")) is None
+        event = next(d for d in emu.dispatched if d.event == "THREAD_CREATE")
+        assert event.data["newly_created"] is True and event.data["thread_metadata"]["archived"] is False
+
+        sent = await thread.send("First point")
+        assert sent.channel.id == thread.id
+        assert [m.content for m in emu.channel_messages(fake)] == ["First point"]
+        assert [m.content for m in emu.channel_messages(scene.channel)] == ["Agenda for Thursday", "no thread"]
+        assert [m.content async for m in thread.history()] == ["First point"]
+
+        fetched = await bot.fetch_channel(thread.id)
+        assert isinstance(fetched, discord.Thread)
+        assert fetched.name == "Agenda discussion" and fetched.message_count == 1
+        assert fetched.parent_id == scene.channel.id and fetched.last_message_id == sent.id
+
+        with pytest.raises(discord.HTTPException) as again:
+            await message.create_thread(name="Second try")
+        assert again.value.status == 400 and again.value.code == 160004
+        assert len(emu.threads(scene.channel)) == 1
+    emu.assert_healthy()
+
+
+async def test_thread_permissions_are_enforced(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot()
+    async with run_client(emu, bot):
+        channel = text_channel(bot, scene.channel)
+        message = await channel.send("Who brings coffee?")
+        scene.guild.set_permissions(scene.channel, scene.guild.bot_role, deny=Perm.CREATE_PUBLIC_THREADS)
+        await emu.wait_for(lambda: not channel.permissions_for(channel.guild.me).create_public_threads)
+        with pytest.raises(discord.Forbidden) as denied:
+            await message.create_thread(name="Coffee")
+        assert denied.value.code == 50013
+        assert emu.threads(scene.channel) == [] and emu.thread_of(message.id) is None
+
+        scene.guild.set_permissions(scene.channel, scene.guild.bot_role, deny=Perm.SEND_MESSAGES_IN_THREADS)
+        thread = await message.create_thread(name="Coffee")
+        with pytest.raises(discord.Forbidden) as muted:
+            await thread.send("I will")
+        assert muted.value.code == 50013
+        await channel.send("SEND_MESSAGES still works outside threads")
+
+        scene.guild.set_permissions(scene.channel, scene.guild.everyone_role, deny=Perm.SEND_MESSAGES_IN_THREADS)
+        with pytest.raises(AssertionError, match="SEND_MESSAGES_IN_THREADS"):
+            await emu.post_message(scene.jens, thread.id, "me neither")
+
+
+async def test_user_message_in_a_thread_reaches_on_message(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot(message_content=True)
+    seen: list[tuple[int, str, bool]] = []
+
+    async def on_message(message: discord.Message) -> None:
+        if message.author.id != emu.bot_user.id:
+            seen.append((message.channel.id, message.content, isinstance(message.channel, discord.Thread)))
+
+    bot.add_listener(on_message)
+    async with run_client(emu, bot):
+        message = await text_channel(bot, scene.channel).send("Ideas for next month")
+        thread = await message.create_thread(name="Ideas")
+        fake = emu.thread_of(message)
+        assert fake is not None and fake.thread is not None
+        posted = await emu.post_message(scene.mette, fake, "A workshop on soldering")
+        await emu.wait_for(lambda: seen == [(thread.id, "A workshop on soldering", True)])
+        assert posted.channel_id == thread.id and posted.guild_id == scene.guild.id
+        assert list(fake.thread.members) == [emu.bot_user.id, scene.mette.id]
+        assert fake.thread.message_count == 1
+        # THREAD_MEMBERS_UPDATE about other users needs GUILD_MEMBERS
+        joined = [d for d in emu.dispatched if d.event == "THREAD_MEMBERS_UPDATE"]
+        assert len(joined) == 1 and joined[0].session_ids == []
+        assert [m.content async for m in thread.history()] == ["A workshop on soldering"]
+
+        # a thread a user starts (from the bot's message) reaches on_thread_create as well
+        other = await text_channel(bot, scene.channel).send("Venue?")
+        user_thread = await emu.start_thread(scene.jens, other.id, "Venue ideas")
+        await emu.wait_for(lambda: bot.get_channel(user_thread.id) is not None)
+        cached = bot.get_channel(user_thread.id)
+        assert isinstance(cached, discord.Thread) and cached.owner_id == scene.jens.id
+        await emu.post_message(scene.jens, user_thread, "The library")
+        await emu.wait_for(lambda: seen[-1] == (user_thread.id, "The library", True))
+
+
+async def test_archive_lock_and_unarchive_threads(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot()
+    async with run_client(emu, bot):
+        channel = text_channel(bot, scene.channel)
+        thread = await (await channel.send("Minutes")).create_thread(name="Minutes", auto_archive_duration=60)
+        fake = emu.get_channel(thread.id)
+        assert fake.thread is not None and fake.thread.auto_archive_duration == 60
+        note = await thread.send("Point 1")
+
+        archived = await thread.edit(archived=True)
+        assert archived.archived and fake.archived
+        await emu.wait_for(lambda: channel.guild.get_thread(thread.id) is None)  # discord.py drops archived ones
+        assert [t.id async for t in channel.archived_threads()] == [thread.id]
+        assert await channel.guild.active_threads() == []
+        for write in (note.edit(content="Point 1b"), note.add_reaction("✅"), thread.edit(name="Renamed")):
+            with pytest.raises(discord.HTTPException) as frozen:
+                await write
+            assert frozen.value.code == 50083
+        with pytest.raises(AssertionError, match="archived"):
+            await emu.react(scene.mette, note.id, "✅")
+
+        # sending unarchives an unlocked thread (THREAD_UPDATE brings it back into the cache)
+        await thread.send("Point 2")
+        assert not fake.archived
+        await emu.wait_for(lambda: channel.guild.get_thread(thread.id) is not None)
+        assert [t.id for t in await channel.guild.active_threads()] == [thread.id]
+        reopened = await bot.fetch_channel(thread.id)
+        assert isinstance(reopened, discord.Thread) and not reopened.archived
+
+        await thread.edit(archived=True, locked=True)
+        assert fake.archived and fake.locked
+        with pytest.raises(AssertionError, match="locked"):
+            await emu.post_message(scene.mette, fake, "let me in")
+        scene.guild.set_permissions(scene.channel, scene.guild.bot_role, deny=Perm.MANAGE_THREADS)
+        with pytest.raises(discord.HTTPException) as locked:
+            await thread.send("Point 3")
+        assert locked.value.code == 160005
+        with pytest.raises(discord.Forbidden):
+            await thread.edit(archived=False)
+        scene.guild.set_permissions(scene.channel, scene.guild.bot_role)
+        unlocked = await thread.edit(archived=False, locked=False, name="Minutes (open)")
+        assert not unlocked.archived and not unlocked.locked and unlocked.name == "Minutes (open)"
+
+        emu.edit_thread(fake, archived=True)  # Discord's auto-archiver
+        await emu.wait_for(lambda: channel.guild.get_thread(thread.id) is None)
+        await emu.post_message(scene.mette, fake, "still here?")
+        assert not fake.archived
+        await emu.wait_for(lambda: channel.guild.get_thread(thread.id) is not None)
+        updates = [d for d in emu.dispatched if d.event == "THREAD_UPDATE"]
+        assert [d.data["thread_metadata"]["archived"] for d in updates] == [True, False, True, False, True, False]
+    emu.assert_healthy()
+
+
+async def test_threads_without_a_message_and_membership(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot()
+    async with run_client(emu, bot, fail_on_error_logs=True):
+        channel = text_channel(bot, scene.channel)
+        private = await channel.create_thread(name="Organisers")  # discord.py defaults to private
+        assert private.type is discord.ChannelType.private_thread and private.invitable
+        public = await channel.create_thread(name="Open chat", type=discord.ChannelType.public_thread)
+        assert public.type is discord.ChannelType.public_thread
+        notices = [m for m in emu.channel_messages(scene.channel) if m.type == 18]
+        assert [(m.content, m.message_reference) for m in notices] == [
+            ("Open chat", {"type": 0, "channel_id": str(public.id), "guild_id": str(scene.guild.id)})
+        ]
+        assert [t.id for t in emu.threads(scene.channel)] == [private.id, public.id]
+
+        # a private thread is invisible to non-members without MANAGE_THREADS
+        with pytest.raises(AssertionError, match="cannot see"):
+            await emu.post_message(scene.jens, private.id, "hello?")
+        await emu.post_message(scene.jens, public.id, "hello!")
+
+        fake = emu.get_channel(public.id)
+        assert fake.thread is not None
+        await public.leave()
+        assert emu.bot_user.id not in fake.thread.members
+        await public.join()
+        assert list(fake.thread.members)[-1] == emu.bot_user.id
+        await emu.wait_for(lambda: public.me is not None)
+
+        scene.guild.set_permissions(scene.channel, scene.guild.bot_role, deny=Perm.CREATE_PRIVATE_THREADS)
+        with pytest.raises(discord.Forbidden):
+            await channel.create_thread(name="Secret")
+        with pytest.raises(discord.HTTPException) as bad:
+            await channel.create_thread(name="x" * 101, type=discord.ChannelType.public_thread)
+        assert bad.value.code == 50035
+    emu.assert_healthy()
+
+
+async def test_threads_are_in_guild_create(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    topic = await emu.post_message(scene.mette, scene.channel, "Who is coming to the swap meet?")
+    active = await emu.start_thread(scene.mette, topic, "Swap meet")
+    old = await emu.start_thread(scene.jens, scene.channel, "Last year's meet")
+    emu.edit_thread(old, archived=True)
+    assert emu.threads(scene.channel, include_archived=False) == [active]
+    bot = make_bot()
+
+    async def no_identify_delay(shard_id: int | None, *, initial: bool = False) -> None:
+        return None
+
+    bot.before_identify_hook = no_identify_delay  # type: ignore[method-assign]
+    async with run_client(emu, bot):
+        guild = bot.get_guild(scene.guild.id)
+        assert guild is not None
+        assert [t.id for t in guild.threads] == [active.id]
+        cached = guild.get_thread(active.id)
+        assert cached is not None and cached.owner_id == scene.mette.id and cached.name == "Swap meet"
+        assert cached.parent_id == scene.channel.id and cached.me is None
+
+        mine = await (await text_channel(bot, scene.channel).send("Bot topic")).create_thread(name="Bot thread")
+        await emu.invalidate_sessions()
+        await emu.wait_for(lambda: emu.identify_count == 2 and emu.sessions)
+        await emu.wait_until_connected()
+
+        def rebuilt_threads() -> list[int]:
+            rebuilt = bot.get_guild(scene.guild.id)
+            return sorted(t.id for t in rebuilt.threads) if rebuilt is not None else []
+
+        await emu.wait_for(lambda: rebuilt_threads() == sorted([active.id, mine.id]))
+        guild = bot.get_guild(scene.guild.id)
+        assert guild is not None
+        rebuilt = guild.get_thread(mine.id)
+        assert rebuilt is not None and rebuilt.me is not None and rebuilt.owner_id == emu.bot_user.id
+        assert bot.get_channel(old.id) is None  # archived threads are not in GUILD_CREATE

@@ -172,9 +172,13 @@ async def test_capacity_waiting_list_and_move_up(server: Server, running: Runnin
 
 
 async def test_a_burst_of_reactions_is_coalesced(server: Server, running: RunningBot) -> None:
+    members = []
+    for index in range(40):  # members of the server before the bot starts (no welcome DMs to wait for)
+        member = server.emu.add_user(f"Medlem{index:03d}", locale="da")
+        server.guild.add_member(member)
+        members.append(member)
     bot = await running.start()
     post = await create(server)
-    members = await add_members(server, 40)
     edits_before = post.edit_count
     for member in members:
         await server.emu.react(member, post, GOING)

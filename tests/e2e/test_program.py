@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.e2e.conftest import RunningBot, Server, settle_bot
@@ -159,3 +159,43 @@ async def test_unassign_keeps_the_volunteer(server: Server, running: RunningBot)
         server.organiser, server.announcements, "program show", options={"meeting": "1"}
     )
     assert "▫️ **Mette**" in shown.embeds[0]["description"]
+
+
+async def test_hot_seat_brief_goes_into_a_thread_two_days_before(server: Server, running: RunningBot) -> None:
+    bot = await running.start()
+    post = await create(server, "1/12", "2.0")
+    await hotseat(server, server.mette, kind="hot_seat", topic="Prissætning")
+    await server.emu.run_command(
+        server.organiser,
+        server.announcements,
+        "program assign",
+        options={"meeting": "1", "slot": "hot_seat", "member": server.mette},
+    )
+    await settle_bot(bot)
+    (assigned,) = [dm for dm in server.emu.dms_to(server.mette) if "bekræftet til Den varme stol" in dm.content]
+    opened = await server.emu.click(server.mette, assigned, "mv:brief:1")
+    assert opened.modal is not None
+    saved = await server.emu.submit_modal(
+        server.mette, opened, {"brief": "Jeg tager for lidt for mine ydelser. @everyone hvordan sætter I priser?"}
+    )
+    assert "Dit oplæg er gemt" in saved.content
+    assert server.emu.thread_of(post) is None
+    server.clock.now = datetime(2026, 11, 29, 16, 30, tzinfo=UTC)  # two days before 17:30 on 1 December
+    program_cog = bot.get_cog("Program")
+    await program_cog.briefs.run_due()  # type: ignore[union-attr]
+    thread = server.emu.thread_of(post)
+    assert thread is not None and "Den varme stol: Mette" in thread.name
+    (brief,) = server.emu.channel_messages(thread)
+    assert "hvordan sætter I priser" in brief.content
+    sent = [r for r in server.emu.requests if r.method == "POST" and r.path == f"/channels/{thread.id}/messages"]
+    assert sent[-1].json["allowed_mentions"] == {"parse": []}  # the @everyone in the text pings nobody
+
+
+async def test_topic_length_is_limited_and_blank_topics_refused(server: Server, running: RunningBot) -> None:
+    await running.start()
+    await create(server, "1/12", "2.0")
+    (hotseat_command,) = [c for c in server.emu.synced_commands(server.guild) if c["name"] == "hotseat"]
+    topic_option = next(o for o in hotseat_command["options"] if o["name"] == "topic")
+    assert topic_option["max_length"] == 150  # Discord's client refuses longer text before it is sent
+    blank = await hotseat(server, server.mette, kind="hot_seat", topic="   ")
+    assert blank.ephemeral and "må ikke være tomt" in blank.content

@@ -27,6 +27,7 @@ from .state import (
     Perm,
     PermissionOverwrite,
     StoredAttachment,
+    ThreadInfo,
 )
 from .validation import ApiError
 
@@ -58,6 +59,7 @@ __all__ = [
     "RecordedRequest",
     "Settled",
     "StoredAttachment",
+    "ThreadInfo",
     "iter_components",
     "run_client",
 ]

@@ -17,6 +17,8 @@ from .rest import RestApi
 from .state import (
     ALL_PERMISSIONS,
     JSON,
+    THREAD_ARCHIVE_DURATIONS,
+    ChannelType,
     FakeChannel,
     FakeGuild,
     FakeInteraction,
@@ -181,6 +183,8 @@ class UserActions:
         perms = self._user_channel_permissions(user_obj, channel)
         if not perms & Perm.READ_MESSAGE_HISTORY:
             raise AssertionError(f"{user_obj!r} cannot read the history of {channel!r}")
+        if channel.archived:
+            raise AssertionError(f"{channel!r} is an archived thread; reactions need it unarchived")
         return user_obj, msg, perms
 
     async def react(self, user: Ref, message: Ref, emoji: Any) -> None:
@@ -212,12 +216,19 @@ class UserActions:
         embeds: Sequence[JSON] | None = None,
         reply_to: Ref | None = None,
     ) -> FakeMessage:
-        """``user`` writes a message in ``channel`` (MESSAGE_CREATE; content needs MESSAGE_CONTENT)."""
+        """``user`` writes a message in ``channel`` (MESSAGE_CREATE; content needs MESSAGE_CONTENT).
+
+        ``channel`` may be a thread: that needs SEND_MESSAGES_IN_THREADS (MANAGE_THREADS if it is locked),
+        unarchives an archived thread (THREAD_UPDATE) and joins the user to it (THREAD_MEMBERS_UPDATE,
+        which only bots with GUILD_MEMBERS receive) before the MESSAGE_CREATE."""
         user_obj = self.world.user(user)
         ch = self.world.channel(channel)
         perms = self._user_channel_permissions(user_obj, ch)
-        if not perms & Perm.SEND_MESSAGES:
-            raise AssertionError(f"{user_obj!r} cannot send messages in {ch!r}")
+        if not perms & self.world.send_permission(ch):
+            needed = "SEND_MESSAGES_IN_THREADS" if ch.is_thread else "SEND_MESSAGES"
+            raise AssertionError(f"{user_obj!r} cannot send messages in {ch!r} (no {needed})")
+        if ch.locked and not perms & Perm.MANAGE_THREADS:
+            raise AssertionError(f"{ch!r} is locked; only members with MANAGE_THREADS can post")
         reference: JSON | None = None
         message_type = 0
         if reply_to is not None:
@@ -236,9 +247,74 @@ class UserActions:
             message_reference=reference,
             type=message_type,
         )
+        if ch.thread is not None:
+            if ch.thread.archived:
+                self.world.update_thread(ch, archived=False)
+            self.world.add_thread_member(ch, user_obj.id)
         self.world.store_message(message)
         await self.hub.flush()
         return message
+
+    async def start_thread(
+        self,
+        user: Ref,
+        where: Ref,
+        name: str,
+        *,
+        private: bool = False,
+        auto_archive_duration: int = 1440,
+    ) -> FakeChannel:
+        """``user`` starts a thread: from a message (``where`` is a message; public thread with the
+        message's id) or without one (``where`` is a text/announcement channel; ``private`` picks type 12).
+        Works before the bot connects too (the thread is then in GUILD_CREATE)."""
+        user_obj = self.world.user(user)
+        starter: FakeMessage | None = None
+        if isinstance(where, FakeMessage):
+            starter = where
+        elif isinstance(where, FakeChannel):
+            parent = where
+        else:
+            target_id = ref_id(where)
+            found = self.world.channels.get(target_id)
+            if found is not None and not found.is_thread:
+                parent = found
+            else:
+                starter = self.world.message(target_id)
+        if starter is not None:
+            if starter.deleted or starter.ephemeral:
+                raise AssertionError(f"cannot start a thread from {starter!r}")
+            if starter.thread_id is not None:
+                raise AssertionError(f"{starter!r} already has a thread")
+            if private:
+                raise AssertionError("a thread started from a message is always public")
+            parent = self.world.channel(starter.channel_id)
+        if parent.type not in ChannelType.THREAD_PARENTS:
+            raise AssertionError(f"threads can only be started in text or announcement channels, not {parent!r}")
+        if auto_archive_duration not in THREAD_ARCHIVE_DURATIONS:
+            raise AssertionError(f"auto_archive_duration must be one of {THREAD_ARCHIVE_DURATIONS}")
+        if not 1 <= len(name) <= 100:
+            raise AssertionError("a thread name must be 1..100 characters long")
+        perms = self._user_channel_permissions(user_obj, parent)
+        if private:
+            if parent.type == ChannelType.GUILD_ANNOUNCEMENT:
+                raise AssertionError("announcement channels have no private threads")
+            needed, thread_type = Perm.CREATE_PRIVATE_THREADS, ChannelType.PRIVATE_THREAD
+        elif parent.type == ChannelType.GUILD_ANNOUNCEMENT:
+            needed, thread_type = Perm.CREATE_PUBLIC_THREADS, ChannelType.ANNOUNCEMENT_THREAD
+        else:
+            needed, thread_type = Perm.CREATE_PUBLIC_THREADS, ChannelType.PUBLIC_THREAD
+        if not perms & needed:
+            raise AssertionError(f"{user_obj!r} may not create {'private' if private else 'public'} threads here")
+        thread = self.world.create_thread(
+            parent,
+            name=name,
+            owner_id=user_obj.id,
+            thread_type=thread_type,
+            starter=starter,
+            auto_archive_duration=auto_archive_duration,
+        )
+        await self.hub.flush()
+        return thread
 
     async def post_dm(self, user: Ref, content: str) -> FakeMessage:
         """``user`` writes to the bot in their DM channel."""

@@ -19,6 +19,7 @@ from . import validation as v
 from .ratelimit import RateLimiter
 from .state import (
     JSON,
+    ChannelType,
     FakeChannel,
     FakeGuild,
     FakeInteraction,
@@ -160,7 +161,15 @@ ROUTES: list[RouteDef] = [
     RouteDef("DELETE", _GCMD + "/{command_id}", "delete_command"),
     # channels and messages
     RouteDef("GET", _C, "get_channel"),
+    RouteDef("PATCH", _C, "edit_channel"),
     RouteDef("POST", _C + "/typing", "typing"),
+    # threads
+    RouteDef("POST", _M + "/threads", "start_thread_from_message"),
+    RouteDef("POST", _C + "/threads", "start_thread_without_message"),
+    RouteDef("GET", _C + "/threads/archived/public", "list_public_archived_threads"),
+    RouteDef("PUT", _C + "/thread-members/@me", "join_thread"),
+    RouteDef("DELETE", _C + "/thread-members/@me", "leave_thread"),
+    RouteDef("GET", "/guilds/{guild_id}/threads/active", "list_active_threads"),
     RouteDef("GET", _C + "/messages", "list_messages"),
     RouteDef("POST", _C + "/messages", "create_message", bucket="message_create"),
     RouteDef("GET", _M, "get_message"),
@@ -441,6 +450,12 @@ class RestApi:
         for perm in perms:
             if not granted & perm:
                 raise v.missing_permissions()
+
+    @staticmethod
+    def _require_unarchived(channel: FakeChannel) -> None:
+        """Archived threads are read-only (Discord: 400/50083) until something unarchives them."""
+        if channel.archived:
+            raise v.thread_archived()
 
     def _message(self, req: ApiRequest, channel: FakeChannel) -> FakeMessage:
         message_id = req.int_param("message_id", v.unknown_message)
@@ -795,9 +810,48 @@ class RestApi:
         self._require(channel)
         return Reply(body=self.world.channel_dict(channel))
 
+    async def edit_channel(self, req: ApiRequest) -> Reply:
+        """PATCH /channels/{id}: only threads are emulated (name, archived, locked, auto_archive_duration,
+        rate_limit_per_user, invitable); other channels answer 405 and count as an unknown route."""
+        channel = self._channel(req)
+        info = channel.thread
+        if info is None:
+            self.unknown_routes.append(f"{req.method} {unquote(req.path)}")
+            raise v.ApiError(405, 0, "405: Method Not Allowed")
+        self._require(channel)
+        payload = req.body()
+        v.validate_thread_payload(payload, creating=False)
+        perms = self.world.permissions(self.bot_id, channel)
+        unarchive = payload.get("archived") is False
+        if info.archived and not unarchive:
+            raise v.thread_archived()
+        if not perms & Perm.MANAGE_THREADS:
+            # without MANAGE_THREADS: nothing on a locked thread; the owner may rename/archive/...;
+            # anyone who may post may unarchive an unlocked thread
+            if info.locked or ("locked" in payload and payload["locked"] != info.locked):
+                raise v.missing_permissions()
+            owner_only = ("name", "auto_archive_duration", "rate_limit_per_user", "invitable")
+            if (any(k in payload for k in owner_only) or payload.get("archived") is True) and (
+                info.owner_id != self.bot_id
+            ):
+                raise v.missing_permissions()
+            if unarchive and not perms & Perm.SEND_MESSAGES_IN_THREADS:
+                raise v.missing_permissions()
+        private = channel.type == ChannelType.PRIVATE_THREAD
+        self.world.update_thread(
+            channel,
+            name=payload.get("name"),
+            archived=payload.get("archived"),
+            locked=payload.get("locked"),
+            auto_archive_duration=payload.get("auto_archive_duration"),
+            rate_limit_per_user=payload.get("rate_limit_per_user"),
+            invitable=payload.get("invitable") if private else None,
+        )
+        return Reply(body=self.world.channel_dict(channel))
+
     async def typing(self, req: ApiRequest) -> Reply:
         channel = self._channel(req)
-        self._require(channel, Perm.SEND_MESSAGES)
+        self._require(channel, self.world.send_permission(channel))
         return Reply(status=204)
 
     async def list_messages(self, req: ApiRequest) -> Reply:
@@ -832,7 +886,7 @@ class RestApi:
     async def create_message(self, req: ApiRequest) -> Reply:
         channel = self._channel(req)
         payload = req.body()
-        needs = [Perm.SEND_MESSAGES]
+        needs = [self.world.send_permission(channel)]
         if req.files:
             needs.append(Perm.ATTACH_FILES)
         self._require(channel, *needs)
@@ -876,10 +930,23 @@ class RestApi:
             type=message_type,
         )
         message.flags &= ~MessageFlag.EPHEMERAL
+        if channel.thread is not None:
+            self._enter_thread(channel)
         self.world.store_message(message)
         if nonce is not None:
             self.world.nonces[nonce_key] = (time.monotonic(), message.id)
         return Reply(body=self.world.message_dict(message))
+
+    def _enter_thread(self, thread: FakeChannel) -> None:
+        """What posting in a thread does first: a locked thread needs MANAGE_THREADS (160005), an
+        archived one is unarchived (THREAD_UPDATE), and the bot joins it (THREAD_MEMBERS_UPDATE)."""
+        assert thread.thread is not None
+        manage = self.world.permissions(self.bot_id, thread) & Perm.MANAGE_THREADS
+        if thread.thread.locked and not manage:
+            raise v.thread_locked()
+        if thread.thread.archived:
+            self.world.update_thread(thread, archived=False)
+        self.world.add_thread_member(thread, self.bot_id)
 
     async def get_message(self, req: ApiRequest) -> Reply:
         channel = self._channel(req)
@@ -892,6 +959,7 @@ class RestApi:
         message = self._message(req, channel)
         if message.author_id != self.bot_id:
             raise v.ApiError(403, 50005, "Cannot edit a message authored by another user")
+        self._require_unarchived(channel)
         self.apply_edit(message, req.body(), req.files)
         return Reply(body=self.world.message_dict(message))
 
@@ -903,15 +971,19 @@ class RestApi:
             if channel.is_dm:
                 raise v.ApiError(403, 50003, "Cannot execute action on a DM channel")
             self._require(channel, Perm.MANAGE_MESSAGES)
+        self._require_unarchived(channel)
         self.world.mark_deleted(message)
         return Reply(status=204)
 
     # -- reactions --------------------------------------------------------------------------
 
-    def _reaction_target(self, req: ApiRequest) -> tuple[FakeChannel, FakeMessage]:
+    def _reaction_target(self, req: ApiRequest, *, write: bool = True) -> tuple[FakeChannel, FakeMessage]:
         channel = self._channel(req)
         self._require(channel, Perm.READ_MESSAGE_HISTORY)
-        return channel, self._message(req, channel)
+        message = self._message(req, channel)
+        if write:
+            self._require_unarchived(channel)
+        return channel, message
 
     async def add_own_reaction(self, req: ApiRequest) -> Reply:
         channel, message = self._reaction_target(req)
@@ -940,7 +1012,7 @@ class RestApi:
         return Reply(status=204)
 
     async def get_reaction_users(self, req: ApiRequest) -> Reply:
-        _, message = self._reaction_target(req)
+        _, message = self._reaction_target(req, write=False)
         key = self._emoji(req)
         errors = v.FormErrors()
         try:
@@ -971,6 +1043,136 @@ class RestApi:
         self._require(channel, Perm.MANAGE_MESSAGES)
         self.world.clear_reactions(message, self._emoji(req))
         return Reply(status=204)
+
+    # -- threads ----------------------------------------------------------------------------
+
+    def _thread(self, req: ApiRequest) -> FakeChannel:
+        channel = self._channel(req)
+        if channel.thread is None:
+            raise v.wrong_channel_type()
+        self._require(channel)
+        return channel
+
+    def _thread_members_of_bot(self, threads: list[FakeChannel]) -> list[JSON]:
+        return [
+            self.world.thread_member_dict(t, self.bot_id)
+            for t in threads
+            if t.thread is not None and self.bot_id in t.thread.members
+        ]
+
+    async def start_thread_from_message(self, req: ApiRequest) -> Reply:
+        channel = self._channel(req)
+        self._require(channel, Perm.CREATE_PUBLIC_THREADS)
+        if channel.type not in ChannelType.THREAD_PARENTS:
+            raise v.wrong_channel_type()
+        message = self._message(req, channel)
+        if message.thread_id is not None:
+            raise v.thread_already_created()
+        payload = req.body()
+        v.validate_thread_payload(payload, creating=True)
+        announcement = channel.type == ChannelType.GUILD_ANNOUNCEMENT
+        thread = self.world.create_thread(
+            channel,
+            name=payload["name"],
+            owner_id=self.bot_id,
+            thread_type=ChannelType.ANNOUNCEMENT_THREAD if announcement else ChannelType.PUBLIC_THREAD,
+            starter=message,
+            auto_archive_duration=payload.get("auto_archive_duration") or 1440,
+            rate_limit_per_user=payload.get("rate_limit_per_user") or 0,
+        )
+        return Reply(status=201, body=self.world.thread_dict(thread, with_member=True))
+
+    async def start_thread_without_message(self, req: ApiRequest) -> Reply:
+        channel = self._channel(req)
+        self._require(channel)
+        if channel.type not in ChannelType.THREAD_PARENTS:
+            raise v.wrong_channel_type()
+        payload = req.body()
+        # Discord still defaults to a private thread when "type" is missing
+        thread_type = payload.get("type", ChannelType.PRIVATE_THREAD)
+        if channel.type == ChannelType.GUILD_ANNOUNCEMENT:
+            allowed: tuple[int, ...] = (ChannelType.ANNOUNCEMENT_THREAD,)
+        else:
+            allowed = (ChannelType.PUBLIC_THREAD, ChannelType.PRIVATE_THREAD)
+        if isinstance(thread_type, bool) or thread_type not in allowed:
+            errors = v.FormErrors()
+            errors.add(["type"], "BASE_TYPE_CHOICES", f"Value must be one of {set(allowed)}.")
+            errors.raise_if_any()
+        private = thread_type == ChannelType.PRIVATE_THREAD
+        self._require(channel, Perm.CREATE_PRIVATE_THREADS if private else Perm.CREATE_PUBLIC_THREADS)
+        v.validate_thread_payload(payload, creating=True)
+        thread = self.world.create_thread(
+            channel,
+            name=payload["name"],
+            owner_id=self.bot_id,
+            thread_type=thread_type,
+            auto_archive_duration=payload.get("auto_archive_duration") or 1440,
+            rate_limit_per_user=payload.get("rate_limit_per_user") or 0,
+            invitable=payload.get("invitable", True) is not False,
+        )
+        return Reply(status=201, body=self.world.thread_dict(thread, with_member=True))
+
+    async def join_thread(self, req: ApiRequest) -> Reply:
+        thread = self._thread(req)
+        self._require_unarchived(thread)
+        self.world.add_thread_member(thread, self.bot_id)
+        return Reply(status=204)
+
+    async def leave_thread(self, req: ApiRequest) -> Reply:
+        thread = self._thread(req)
+        self._require_unarchived(thread)
+        self.world.remove_thread_member(thread, self.bot_id)
+        return Reply(status=204)
+
+    async def list_active_threads(self, req: ApiRequest) -> Reply:
+        guild = self._guild(req)
+        threads = self.world.active_threads(guild)
+        return Reply(
+            body={
+                "threads": [self.world.thread_dict(t) for t in threads],
+                "members": self._thread_members_of_bot(threads),
+            }
+        )
+
+    async def list_public_archived_threads(self, req: ApiRequest) -> Reply:
+        channel = self._channel(req)
+        self._require(channel, Perm.READ_MESSAGE_HISTORY)
+        guild = self.world.guild_of(channel)
+        if guild is None or channel.type not in ChannelType.THREAD_PARENTS:
+            raise v.wrong_channel_type()
+        errors = v.FormErrors()
+        try:
+            limit = int(req.query.get("limit", 50))
+        except ValueError:
+            limit = -1
+        if not 1 <= limit <= 100:
+            errors.add(["limit"], "NUMBER_TYPE_MAX", "int value should be between 1 and 100.")
+        before: dt.datetime | None = None
+        if req.query.get("before"):
+            try:
+                # an unencoded "+00:00" arrives as " 00:00"
+                before = parse_iso(req.query["before"].replace(" ", "+"))
+            except ValueError:
+                errors.add(["before"], "DATE_TYPE_CONVERT", "Could not interpret the value as a date.")
+        errors.raise_if_any()
+        archived = [
+            t
+            for t in guild.threads
+            if t.parent_id == channel.id
+            and t.thread is not None
+            and t.archived
+            and t.type != ChannelType.PRIVATE_THREAD
+            and (before is None or t.thread.archive_timestamp < before)
+        ]
+        archived.sort(key=lambda t: t.thread.archive_timestamp if t.thread else utcnow(), reverse=True)
+        page = archived[:limit]
+        return Reply(
+            body={
+                "threads": [self.world.thread_dict(t) for t in page],
+                "members": self._thread_members_of_bot(page),
+                "has_more": len(archived) > limit,
+            }
+        )
 
     # -- guilds -----------------------------------------------------------------------------
 

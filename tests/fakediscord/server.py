@@ -307,6 +307,38 @@ class FakeDiscord(UserActions):
         self.world.mark_deleted(self.world.message(message))
         return Settled(self.hub)
 
+    def threads(self, channel: Ref, *, include_archived: bool = True) -> list[FakeChannel]:
+        """Threads started in ``channel`` (a text/announcement channel), oldest first."""
+        parent = self.world.channel(channel)
+        guild = self.world.guild_of(parent)
+        if guild is None:
+            return []
+        return [t for t in guild.threads if t.parent_id == parent.id and (include_archived or not t.archived)]
+
+    def thread_of(self, message: Ref) -> FakeChannel | None:
+        """The thread started from ``message``, if any."""
+        msg = self.world.message(message)
+        return self.world.channels.get(msg.thread_id) if msg.thread_id is not None else None
+
+    def edit_thread(
+        self,
+        thread: Ref,
+        *,
+        name: str | None = None,
+        archived: bool | None = None,
+        locked: bool | None = None,
+        auto_archive_duration: int | None = None,
+    ) -> Settled:
+        """Change a thread as a moderator or Discord's auto-archiver would (THREAD_UPDATE). Awaiting
+        the result is optional and waits until the event has been sent."""
+        target = self.world.channel(thread)
+        if target.thread is None:
+            raise ValueError(f"{target!r} is not a thread")
+        self.world.update_thread(
+            target, name=name, archived=archived, locked=locked, auto_archive_duration=auto_archive_duration
+        )
+        return Settled(self.hub)
+
     def synced_commands(self, guild: Ref | None = None) -> list[JSON]:
         """Registered commands: global ones, or those of ``guild``."""
         if guild is None:

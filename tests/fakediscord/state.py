@@ -48,7 +48,9 @@ class Perm:
     MANAGE_ROLES = 1 << 28
     USE_APPLICATION_COMMANDS = 1 << 31
     MANAGE_EVENTS = 1 << 33
+    MANAGE_THREADS = 1 << 34
     CREATE_PUBLIC_THREADS = 1 << 35
+    CREATE_PRIVATE_THREADS = 1 << 36
     SEND_MESSAGES_IN_THREADS = 1 << 38
     CREATE_EVENTS = 1 << 44
     SEND_POLLS = 1 << 49
@@ -114,14 +116,25 @@ class ChannelType:
     GUILD_VOICE = 2
     GUILD_CATEGORY = 4
     GUILD_ANNOUNCEMENT = 5
+    ANNOUNCEMENT_THREAD = 10
+    PUBLIC_THREAD = 11
+    PRIVATE_THREAD = 12
     GUILD_STAGE_VOICE = 13
+
+    THREADS = (ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
+    #: channels threads can be started in
+    THREAD_PARENTS = (GUILD_TEXT, GUILD_ANNOUNCEMENT)
 
 
 class MessageFlag:
+    HAS_THREAD = 1 << 5
     EPHEMERAL = 1 << 6
     LOADING = 1 << 7
     IS_COMPONENTS_V2 = 1 << 15
 
+
+#: Values Discord accepts for a thread's ``auto_archive_duration`` (minutes).
+THREAD_ARCHIVE_DURATIONS = (60, 1440, 4320, 10080)
 
 #: Locales Discord accepts in ``*_localizations`` and as a user locale.
 DISCORD_LOCALES = frozenset(
@@ -341,6 +354,30 @@ class PermissionOverwrite:
 
 
 @dataclass(eq=False)
+class ThreadInfo:
+    """The thread-only part of a :class:`FakeChannel` (``channel.thread``)."""
+
+    owner_id: int
+    auto_archive_duration: int = 1440
+    archived: bool = False
+    locked: bool = False
+    invitable: bool = True
+    archive_timestamp: dt.datetime = field(default_factory=utcnow)
+    created_at: dt.datetime = field(default_factory=utcnow)
+    message_count: int = 0
+    total_message_sent: int = 0
+    #: the message the thread was started from (its id is the thread's id), if any
+    starter_message_id: int | None = None
+    #: user id -> join time, in joining order
+    members: dict[int, dt.datetime] = field(default_factory=dict)
+
+    @property
+    def member_count(self) -> int:
+        """What Discord reports: the number of members, capped at 50."""
+        return min(len(self.members), 50)
+
+
+@dataclass(eq=False)
 class FakeChannel:
     id: int
     type: int
@@ -354,10 +391,26 @@ class FakeChannel:
     overwrites: list[PermissionOverwrite] = field(default_factory=list)
     recipient_id: int | None = None
     last_message_id: int | None = None
+    #: set for threads (types 10, 11, 12); ``parent_id`` is then the text/announcement channel
+    thread: ThreadInfo | None = None
 
     @property
     def is_dm(self) -> bool:
         return self.type == ChannelType.DM
+
+    @property
+    def is_thread(self) -> bool:
+        return self.thread is not None
+
+    @property
+    def archived(self) -> bool:
+        """Whether this is an archived thread (always False for other channels)."""
+        return self.thread is not None and self.thread.archived
+
+    @property
+    def locked(self) -> bool:
+        """Whether this is a locked thread (always False for other channels)."""
+        return self.thread is not None and self.thread.locked
 
     @property
     def mention(self) -> str:
@@ -432,6 +485,8 @@ class FakeMessage:
     mention_everyone: bool = False
     created_at: dt.datetime = field(default_factory=utcnow)
     edited_at: dt.datetime | None = None
+    #: the thread started from this message (same id as the message), if any
+    thread_id: int | None = None
 
     @property
     def edit_count(self) -> int:
@@ -503,6 +558,8 @@ class FakeGuild:
         self.members: dict[int, FakeMember] = {}
         self.emojis: dict[int, FakeEmoji] = {}
         self.scheduled_events: dict[int, JSON] = {}
+        #: threads by id (kept apart from ``channels``, like Discord's guild channel list)
+        self.threads_by_id: dict[int, FakeChannel] = {}
         self.joined_at = utcnow()
         everyone = FakeRole(id=guild_id, guild_id=guild_id, name="@everyone", permissions=DEFAULT_EVERYONE_PERMISSIONS)
         self.roles[everyone.id] = everyone
@@ -533,6 +590,11 @@ class FakeGuild:
     @property
     def text_channels(self) -> list[FakeChannel]:
         return [c for c in self.channels.values() if c.type in (ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT)]
+
+    @property
+    def threads(self) -> list[FakeChannel]:
+        """Every thread of the guild (active and archived), oldest first."""
+        return sorted(self.threads_by_id.values(), key=lambda t: t.id)
 
     def _add_channel(
         self,
@@ -708,7 +770,20 @@ class FakeGuild:
         return perms
 
     def permissions_for(self, user_id: int, channel: FakeChannel | None = None) -> int:
-        """Discord's permission algorithm (base permissions, then channel overwrites)."""
+        """Discord's permission algorithm (base permissions, then channel overwrites). A thread has
+        its parent's permissions; a private thread is invisible to non-members without MANAGE_THREADS."""
+        if channel is not None and channel.thread is not None:
+            parent = self.channels.get(channel.parent_id or 0)
+            if parent is None:
+                return 0
+            perms = self.permissions_for(user_id, parent)
+            if (
+                channel.type == ChannelType.PRIVATE_THREAD
+                and user_id not in channel.thread.members
+                and not perms & Perm.MANAGE_THREADS
+            ):
+                return 0
+            return perms
         perms = self.base_permissions(user_id)
         if channel is None or perms & Perm.ADMINISTRATOR or perms == ALL_PERMISSIONS:
             return perms
@@ -915,6 +990,14 @@ class World:
     def channel_messages(self, channel_id: int) -> list[FakeMessage]:
         return [self.messages[m] for m in self.channel_message_ids.get(channel_id, [])]
 
+    @staticmethod
+    def send_permission(channel: FakeChannel) -> int:
+        """The permission needed to post in ``channel``: SEND_MESSAGES_IN_THREADS in threads."""
+        return Perm.SEND_MESSAGES_IN_THREADS if channel.thread is not None else Perm.SEND_MESSAGES
+
+    def bot_can_view(self, channel: FakeChannel) -> bool:
+        return bool(self.permissions(self.bot_user.id, channel) & Perm.VIEW_CHANNEL)
+
     # -- serialisation -----------------------------------------------------------------------
 
     def bot_user_dict(self) -> JSON:
@@ -922,7 +1005,53 @@ class World:
         data.update({"verified": True, "mfa_enabled": False, "email": None, "locale": "en-US"})
         return data
 
+    def thread_member_dict(self, thread: FakeChannel, user_id: int) -> JSON:
+        assert thread.thread is not None
+        return {
+            "id": str(thread.id),
+            "user_id": str(user_id),
+            "join_timestamp": iso(thread.thread.members[user_id]),
+            "flags": 0,
+        }
+
+    def thread_dict(self, thread: FakeChannel, *, with_member: bool = False) -> JSON:
+        """A thread channel object; ``with_member`` adds the bot's thread member if it joined."""
+        info = thread.thread
+        assert info is not None
+        metadata: JSON = {
+            "archived": info.archived,
+            "auto_archive_duration": info.auto_archive_duration,
+            "archive_timestamp": iso(info.archive_timestamp),
+            "locked": info.locked,
+            "create_timestamp": iso(info.created_at),
+        }
+        if thread.type == ChannelType.PRIVATE_THREAD:
+            metadata["invitable"] = info.invitable
+        data: JSON = {
+            "id": str(thread.id),
+            "type": thread.type,
+            "guild_id": str(thread.guild_id),
+            "parent_id": str(thread.parent_id),
+            "owner_id": str(info.owner_id),
+            "name": thread.name,
+            "last_message_id": str(thread.last_message_id) if thread.last_message_id else None,
+            "rate_limit_per_user": thread.rate_limit_per_user,
+            "message_count": info.message_count,
+            "total_message_sent": info.total_message_sent,
+            "member_count": info.member_count,
+            "thread_metadata": metadata,
+            "flags": 0,
+        }
+        if with_member and self.bot_user.id in info.members:
+            data["member"] = self.thread_member_dict(thread, self.bot_user.id)
+        return data
+
     def channel_dict(self, channel: FakeChannel, *, permissions_for: int | None = None) -> JSON:
+        if channel.thread is not None:
+            data = self.thread_dict(channel)
+            if permissions_for is not None:
+                data["permissions"] = str(self.permissions(permissions_for, channel))
+            return data
         if channel.is_dm:
             recipient = self.users[channel.recipient_id] if channel.recipient_id is not None else None
             data: JSON = {
@@ -1010,7 +1139,7 @@ class World:
                 "voice_states": [],
                 "members": [m.to_dict() for m in members],
                 "channels": [self.channel_dict(c) for c in guild.channels.values()],
-                "threads": [],
+                "threads": [self.thread_dict(t, with_member=True) for t in self.active_threads(guild)],
                 "presences": [],
                 "stage_instances": [],
                 "guild_scheduled_events": list(guild.scheduled_events.values()),
@@ -1109,6 +1238,9 @@ class World:
             data["message_reference"] = message.message_reference
         if message.poll is not None:
             data["poll"] = message.poll
+        thread = self.channels.get(message.thread_id) if message.thread_id is not None else None
+        if thread is not None and thread.thread is not None:
+            data["thread"] = self.thread_dict(thread)
         if gateway and guild is not None:
             data["guild_id"] = str(guild.id)
             member = guild.members.get(message.author_id)
@@ -1134,6 +1266,9 @@ class World:
         channel = self.channels.get(message.channel_id)
         if channel is not None:
             channel.last_message_id = message.id
+            if channel.thread is not None:
+                channel.thread.message_count += 1
+                channel.thread.total_message_sent += 1
         if dispatch:
             self.dispatch(
                 "MESSAGE_CREATE",
@@ -1171,6 +1306,9 @@ class World:
         message.deleted = True
         if message.ephemeral:
             return
+        channel = self.channels.get(message.channel_id)
+        if channel is not None and channel.thread is not None:
+            channel.thread.message_count = max(0, channel.thread.message_count - 1)
         data: JSON = {"id": str(message.id), "channel_id": str(message.channel_id)}
         if message.guild_id is not None:
             data["guild_id"] = str(message.guild_id)
@@ -1231,6 +1369,143 @@ class World:
         elif message.reactions.pop(key, None) is not None:
             data["emoji"] = self.emoji_dict(key)
             self.dispatch("MESSAGE_REACTION_REMOVE_EMOJI", data, self.reaction_intent(message))
+
+    # -- threads -----------------------------------------------------------------------------
+
+    def active_threads(self, guild: FakeGuild) -> list[FakeChannel]:
+        """Unarchived threads of ``guild`` the bot can see, oldest first."""
+        return [t for t in guild.threads if not t.archived and self.bot_can_view(t)]
+
+    def create_thread(
+        self,
+        parent: FakeChannel,
+        *,
+        name: str,
+        owner_id: int,
+        thread_type: int,
+        starter: FakeMessage | None = None,
+        auto_archive_duration: int = 1440,
+        rate_limit_per_user: int = 0,
+        invitable: bool = True,
+    ) -> FakeChannel:
+        """Create a thread in ``parent`` (no permission checks) and announce it like Discord: THREAD_CREATE
+        (``newly_created``), then MESSAGE_UPDATE of the starter message (which gains ``thread``), or a
+        THREAD_CREATED (type 18) message in the parent for a public thread without a starter."""
+        guild = self.guild_of(parent)
+        if guild is None or parent.type not in ChannelType.THREAD_PARENTS:
+            raise ValueError(f"threads can only be started in text or announcement channels, not {parent!r}")
+        if starter is not None and starter.thread_id is not None:
+            raise ValueError(f"{starter!r} already has a thread")
+        now = utcnow()
+        info = ThreadInfo(
+            owner_id=owner_id,
+            auto_archive_duration=auto_archive_duration,
+            invitable=invitable,
+            archive_timestamp=now,
+            created_at=now,
+            starter_message_id=starter.id if starter is not None else None,
+            members={owner_id: now},
+        )
+        thread = FakeChannel(
+            id=starter.id if starter is not None else self.new_id(),
+            type=thread_type,
+            name=name,
+            guild_id=guild.id,
+            parent_id=parent.id,
+            rate_limit_per_user=rate_limit_per_user,
+            thread=info,
+        )
+        self.channels[thread.id] = thread
+        guild.threads_by_id[thread.id] = thread
+        if starter is not None:
+            starter.thread_id = thread.id
+            starter.flags |= MessageFlag.HAS_THREAD
+        if self.bot_can_view(thread):
+            data = self.thread_dict(thread, with_member=True)
+            data["newly_created"] = True
+            self.dispatch("THREAD_CREATE", data, Intent.GUILDS)
+        if starter is not None:
+            self.announce_update(starter)
+        elif thread_type != ChannelType.PRIVATE_THREAD:
+            notice = FakeMessage(
+                id=self.new_id(),
+                channel_id=parent.id,
+                guild_id=guild.id,
+                author_id=owner_id,
+                content=name,
+                type=18,
+                message_reference={"type": 0, "channel_id": str(thread.id), "guild_id": str(guild.id)},
+            )
+            self.store_message(notice)
+        return thread
+
+    def update_thread(
+        self,
+        thread: FakeChannel,
+        *,
+        name: str | None = None,
+        archived: bool | None = None,
+        locked: bool | None = None,
+        auto_archive_duration: int | None = None,
+        rate_limit_per_user: int | None = None,
+        invitable: bool | None = None,
+    ) -> None:
+        """Change a thread (no permission checks) and dispatch THREAD_UPDATE."""
+        info = thread.thread
+        if info is None:
+            raise ValueError(f"{thread!r} is not a thread")
+        if name is not None:
+            thread.name = name
+        if archived is not None and archived != info.archived:
+            info.archived = archived
+            info.archive_timestamp = utcnow()
+        if locked is not None:
+            info.locked = locked
+        if auto_archive_duration is not None:
+            info.auto_archive_duration = auto_archive_duration
+        if rate_limit_per_user is not None:
+            thread.rate_limit_per_user = rate_limit_per_user
+        if invitable is not None:
+            info.invitable = invitable
+        if self.bot_can_view(thread):
+            self.dispatch("THREAD_UPDATE", self.thread_dict(thread), Intent.GUILDS)
+
+    def _thread_members_update(self, thread: FakeChannel, user_id: int, *, added: bool, visible: bool) -> None:
+        assert thread.thread is not None
+        data: JSON = {
+            "id": str(thread.id),
+            "guild_id": str(thread.guild_id),
+            "member_count": thread.thread.member_count,
+        }
+        if added:
+            data["added_members"] = [self.thread_member_dict(thread, user_id)]
+        else:
+            data["removed_member_ids"] = [str(user_id)]
+        # without GUILD_MEMBERS a bot only hears about itself joining or leaving
+        intent = Intent.GUILDS if user_id == self.bot_user.id else Intent.GUILD_MEMBERS
+        if visible:
+            self.dispatch("THREAD_MEMBERS_UPDATE", data, intent)
+
+    def add_thread_member(self, thread: FakeChannel, user_id: int) -> bool:
+        """Join ``user_id`` to the thread (THREAD_MEMBERS_UPDATE); False if already a member."""
+        info = thread.thread
+        if info is None:
+            raise ValueError(f"{thread!r} is not a thread")
+        if user_id in info.members:
+            return False
+        info.members[user_id] = utcnow()
+        self._thread_members_update(thread, user_id, added=True, visible=self.bot_can_view(thread))
+        return True
+
+    def remove_thread_member(self, thread: FakeChannel, user_id: int) -> bool:
+        info = thread.thread
+        if info is None:
+            raise ValueError(f"{thread!r} is not a thread")
+        visible = self.bot_can_view(thread)  # before leaving: a private thread may vanish for the bot
+        if info.members.pop(user_id, None) is None:
+            return False
+        self._thread_members_update(thread, user_id, added=False, visible=visible)
+        return True
 
     # -- attachments -------------------------------------------------------------------------
 

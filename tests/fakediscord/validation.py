@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from .state import DISCORD_LOCALES, JSON, parse_iso
+from .state import DISCORD_LOCALES, JSON, THREAD_ARCHIVE_DURATIONS, parse_iso
 
 
 class ApiError(Exception):
@@ -93,6 +93,22 @@ def already_acknowledged() -> ApiError:
     return ApiError(400, 40060, "Interaction has already been acknowledged.")
 
 
+def wrong_channel_type() -> ApiError:
+    return ApiError(400, 50024, "Cannot execute action on this channel type")
+
+
+def thread_archived() -> ApiError:
+    return ApiError(400, 50083, "Thread is archived")
+
+
+def thread_already_created() -> ApiError:
+    return ApiError(400, 160004, "A thread has already been created for this message")
+
+
+def thread_locked() -> ApiError:
+    return ApiError(400, 160005, "Thread is locked")
+
+
 class FormErrors:
     """Collects nested field errors the way Discord reports them."""
 
@@ -118,6 +134,33 @@ class FormErrors:
     def raise_if_any(self) -> None:
         if self.tree:
             raise ApiError(400, 50035, "Invalid Form Body", self.tree)
+
+
+# Threads ------------------------------------------------------------------------------------
+
+
+def validate_thread_payload(payload: JSON, *, creating: bool) -> None:
+    """Start Thread (``creating``) or Modify Channel for a thread: name 1–100, auto_archive_duration
+    60/1440/4320/10080, rate_limit_per_user 0–21600 (or null), booleans for archived/locked/invitable."""
+    errors = FormErrors()
+    if creating or "name" in payload:
+        errors.length_between(["name"], payload.get("name"), 1, 100)
+    duration = payload.get("auto_archive_duration")
+    if duration is not None and (isinstance(duration, bool) or duration not in THREAD_ARCHIVE_DURATIONS):
+        errors.add(
+            ["auto_archive_duration"],
+            "BASE_TYPE_CHOICES",
+            f"Value must be one of {{{', '.join(str(d) for d in THREAD_ARCHIVE_DURATIONS)}}}.",
+        )
+    slowmode = payload.get("rate_limit_per_user")
+    if slowmode is not None and (
+        isinstance(slowmode, bool) or not isinstance(slowmode, int) or not 0 <= slowmode <= 21600
+    ):
+        errors.add(["rate_limit_per_user"], "NUMBER_TYPE_MAX", "int value should be between 0 and 21600.")
+    for key in ("archived", "locked", "invitable"):
+        if key in payload and not isinstance(payload[key], bool):
+            errors.add([key], "BOOLEAN_TYPE_CONVERT", "Must be either true or false.")
+    errors.raise_if_any()
 
 
 # Messages -----------------------------------------------------------------------------------
