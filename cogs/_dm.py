@@ -14,6 +14,7 @@ import discord
 
 from bot.config import Language
 from db import members
+from db.reminders import DeliveryState
 
 if TYPE_CHECKING:
     from bot.client import MikroVirkBot
@@ -34,6 +35,14 @@ class DmOutcome(enum.StrEnum):
     SENT = "sent"
     REFUSED = "refused"  # the member does not accept DMs; not retried
     FAILED = "failed"  # another Discord error
+
+
+# How a DM outcome is recorded for a reminder's recipient.
+DELIVERY_STATE = {
+    DmOutcome.SENT: DeliveryState.SENT,
+    DmOutcome.REFUSED: DeliveryState.REFUSED,
+    DmOutcome.FAILED: DeliveryState.FAILED,
+}
 
 
 @dataclass(frozen=True, slots=True)

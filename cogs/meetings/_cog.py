@@ -403,7 +403,7 @@ class Meetings(commands.Cog):
             async with self.lock(meeting.id):
                 await self.reconcile(meeting)
         log.info("announcements reconciled")
-        await self.still_coming.rearm_all()
+        await self.still_coming.rearm()
 
     async def _reactions_on(self, message: discord.Message) -> tuple[set[tuple[int, str]], dict[int, str]]:
         """Every member's RSVP reaction on the message (paged, 100 users per request), and their names."""
@@ -534,7 +534,7 @@ class Meetings(commands.Cog):
             log.warning("could not post the announcement", exc_info=True, extra={"meeting_id": meeting.id})
             return meeting
         await self.announcer.sync_event(meeting)
-        await self.still_coming.plan(meeting)
+        await self.still_coming.plan(meeting, changed=True)
         self.bot.dispatch("meeting_changed", meeting)
         return meeting
 
@@ -696,7 +696,7 @@ class Meetings(commands.Cog):
         )
         self.announcer.request_refresh(after.id)
         await self.announcer.sync_event(after)
-        await self.still_coming.plan(after)
+        await self.still_coming.plan(after, changed=True)
         self.bot.dispatch("meeting_changed", after)
         moved = before.starts_at != after.starts_at or before.venue != after.venue
         if promoted_users:
@@ -762,7 +762,7 @@ class Meetings(commands.Cog):
         log.info("meeting cancelled", extra={"meeting_id": cancelled.id, "by": interaction.user.id})
         self.announcer.request_refresh(cancelled.id)
         await self.announcer.sync_event(cancelled)
-        await self.still_coming.plan(cancelled)
+        await self.still_coming.plan(cancelled, changed=True)
         self.bot.dispatch("meeting_changed", cancelled)
         recipients = await self._answered(cancelled.id, (RsvpState.GOING, RsvpState.MAYBE, RsvpState.WAITING))
         await interaction.followup.send(

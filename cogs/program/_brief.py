@@ -4,6 +4,7 @@ the announcement so attendees can think ahead, and the same thread collects advi
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -13,9 +14,10 @@ from bot.i18n import msgkey
 from bot.meetings import Meeting, MeetingFormat, MeetingStatus
 from bot.render import clip
 from cogs._interactions import clean_text
+from cogs._rounds import MeetingRound
 from cogs.program._views import BRIEF_MAX, BriefModal
 from db import meetings, program, reminders
-from db.reminders import ReminderState
+from db.reminders import Reminder, ReminderState
 
 if TYPE_CHECKING:
     from bot.client import MikroVirkBot
@@ -23,22 +25,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-KIND = "hotseat_brief"
 THREAD_NAME_MAX = 100  # Discord's limit for a thread name
 
 
-def job_id(reminder_id: int) -> str:
-    return f"reminder:{reminder_id}"
+class Briefs(MeetingRound):
+    kind = "hotseat_brief"
 
-
-class Briefs:
     def __init__(self, bot: MikroVirkBot, meetings_cog: Meetings) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.meetings_cog = meetings_cog
-
-    @property
-    def guild_id(self) -> int:
-        return self.bot.config.discord.guild_id
 
     async def _coming(self, meeting_id: int) -> Meeting:
         meeting = await meetings.get_meeting(self.bot.db, self.guild_id, meeting_id)
@@ -81,65 +76,29 @@ class Briefs:
         if round_ is not None and round_.state is ReminderState.SKIPPED:
             # The round found no brief earlier; the meeting is still ahead, so post it now.
             await reminders.schedule(
-                self.bot.db, meeting.guild_id, meeting.id, KIND, self.bot.clock(), self.bot.clock()
+                self.bot.db, meeting.guild_id, meeting.id, self.kind, self.bot.clock(), self.bot.clock()
             )
             await self.run(round_.id)
 
     async def _round(self, meeting: Meeting) -> reminders.Reminder | None:
-        return next((r for r in await reminders.for_meeting(self.bot.db, meeting.id) if r.kind == KIND), None)
+        return next((r for r in await reminders.for_meeting(self.bot.db, meeting.id) if r.kind == self.kind), None)
 
     # -- the timed post -----------------------------------------------------------------------------------------------
 
-    async def plan(self, meeting: Meeting, *, changed: bool) -> None:
-        now = self.bot.clock()
-        if meeting.format is not MeetingFormat.GROWTH or meeting.status is MeetingStatus.CANCELLED:
-            return
-        due = meeting.starts_at - self.bot.config.program.brief_before
-        if due <= now and changed:
-            return
-        reminder = await reminders.schedule(self.bot.db, meeting.guild_id, meeting.id, KIND, max(due, now), now)
-        self._arm(reminder)
+    def due(self, meeting: Meeting) -> datetime | None:
+        if meeting.format is not MeetingFormat.GROWTH:
+            return None
+        return meeting.starts_at - self.bot.config.program.brief_before
 
-    def _arm(self, reminder: reminders.Reminder) -> None:
-        async def fire() -> None:
-            await self.run(reminder.id)
-
-        self.bot.timers.at(job_id(reminder.id), reminder.due_at, fire)
-
-    async def rearm(self) -> None:
-        for meeting in await meetings.coming_meetings(self.bot.db, self.guild_id, self.bot.clock(), limit=100):
-            await self.plan(meeting, changed=False)
-        for reminder in await reminders.unfinished(self.bot.db, self.guild_id):
-            if reminder.kind == KIND:
-                self._arm(reminder)
-
-    async def run_due(self) -> None:
-        now = self.bot.clock()
-        for reminder in await reminders.unfinished(self.bot.db, self.guild_id):
-            if reminder.kind == KIND and reminder.due_at <= now:
-                await self.run(reminder.id)
-
-    async def run(self, reminder_id: int) -> None:
-        now = self.bot.clock()
-        current = await reminders.get(self.bot.db, reminder_id)
-        if current is None or current.meeting_id is None or current.due_at > now:
-            return
-        reminder = await reminders.claim(self.bot.db, reminder_id, now)
-        if reminder is None or reminder.meeting_id is None:
-            return
-        meeting = await meetings.get_meeting(self.bot.db, reminder.guild_id, reminder.meeting_id)
-        brief = await program.hot_seat_brief(self.bot.db, reminder.meeting_id)
-        if meeting is None or meeting.status is MeetingStatus.CANCELLED or meeting.starts_at <= now:
-            await reminders.finish(self.bot.db, reminder.id, ReminderState.SKIPPED, now, "meeting cancelled or begun")
-            return
+    async def deliver(self, reminder: Reminder, meeting: Meeting) -> ReminderState:
+        brief = await program.hot_seat_brief(self.bot.db, meeting.id)
         if brief is None or meeting.announcement_message_id is None:
-            await reminders.finish(self.bot.db, reminder.id, ReminderState.SKIPPED, now, "no brief")
-            return
+            log.info("no hot-seat brief to post", extra={"meeting_id": meeting.id})
+            return ReminderState.SKIPPED
         thread = await self._thread(meeting, brief.name, brief.topic)
         if thread is None:
-            await reminders.finish(self.bot.db, reminder.id, ReminderState.SKIPPED, now, "announcement channel gone")
             log.warning("brief not posted: the announcements channel is unavailable", extra={"meeting_id": meeting.id})
-            return
+            return ReminderState.SKIPPED
         language = self.bot.config.network.language
         text = self.bot.catalogue.text(
             language, "brief.post", name=brief.name, topic=brief.topic or "—", brief=brief.brief
@@ -147,8 +106,8 @@ class Briefs:
         # Member text is shown as written but can never ping anyone.
         message = await thread.send(clip(text, 2000), allowed_mentions=discord.AllowedMentions.none())
         await reminders.set_channel_message(self.bot.db, reminder.id, message.id, self.bot.clock())
-        await reminders.finish(self.bot.db, reminder.id, ReminderState.SENT, self.bot.clock())
         log.info("brief posted", extra={"meeting_id": meeting.id, "thread_id": thread.id})
+        return ReminderState.SENT
 
     async def _thread(
         self, meeting: Meeting, name: str, topic: str | None

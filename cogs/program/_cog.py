@@ -23,7 +23,7 @@ from cogs._dm import DmMessage
 from cogs._interactions import clean_text
 from cogs.meetings._cog import Meetings
 from cogs.program._brief import Briefs
-from cogs.program._newcomers import Newcomers
+from cogs.program._newcomers import IntroInvitations, Newcomers
 from cogs.program._views import BriefButton, WithdrawButton
 from db import meetings, program
 
@@ -59,6 +59,10 @@ class Program(commands.Cog):
     @functools.cached_property
     def briefs(self) -> Briefs:
         return Briefs(self.bot, self.meetings_cog)
+
+    @functools.cached_property
+    def invitations(self) -> IntroInvitations:
+        return IntroInvitations(self.bot, self.meetings_cog)
 
     @property
     def meetings_cog(self) -> Meetings:
@@ -197,14 +201,14 @@ class Program(commands.Cog):
         guild = self.bot.get_guild(self.bot.config.discord.guild_id)
         if guild is not None:
             await self.newcomers.record_members(guild)
-        await self.newcomers.rearm()
+        await self.invitations.rearm()
         await self.briefs.rearm()
 
     @commands.Cog.listener()
     async def on_meeting_changed(self, meeting: Meeting) -> None:
         current = await meetings.get_meeting(self.bot.db, meeting.guild_id, meeting.id)
         if current is not None:
-            await self.newcomers.plan(current, changed=True)
+            await self.invitations.plan(current, changed=True)
             await self.briefs.plan(current, changed=True)
 
     async def tools_autocomplete(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:

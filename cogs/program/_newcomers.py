@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -13,27 +13,17 @@ from bot.errors import UserFacingError
 from bot.i18n import msgkey
 from bot.meetings import Meeting, MeetingFormat, MeetingStatus
 from bot.program import SlotKind, SlotStatus, intro_refusal, volunteer_refusal
-from cogs._dm import DmMessage, DmOutcome
+from cogs._dm import DELIVERY_STATE, DmMessage, DmOutcome
+from cogs._rounds import MeetingRound
 from cogs.program._views import IntroAnswerButton
 from db import meetings, members, program, reminders
-from db.reminders import DeliveryState, ReminderState
+from db.reminders import DeliveryState, Reminder, ReminderState
 
 if TYPE_CHECKING:
     from bot.client import MikroVirkBot
     from cogs.meetings._cog import Meetings
 
 log = logging.getLogger(__name__)
-
-INVITE_KIND = "intro_invite"
-_DELIVERY = {
-    DmOutcome.SENT: DeliveryState.SENT,
-    DmOutcome.REFUSED: DeliveryState.REFUSED,
-    DmOutcome.FAILED: DeliveryState.FAILED,
-}
-
-
-def job_id(reminder_id: int) -> str:
-    return f"reminder:{reminder_id}"
 
 
 class Newcomers:
@@ -150,51 +140,25 @@ class Newcomers:
                 )
                 await self.meetings_cog.dm.send(user_id, DmMessage(text))
 
-    # -- invitations before each 1.0 meeting --------------------------------------------------------------------------
 
-    async def plan(self, meeting: Meeting, *, changed: bool) -> None:
+class IntroInvitations(MeetingRound):
+    """Before each 1.0 meeting, newcomers who have not presented are invited by DM with two buttons."""
+
+    kind = "intro_invite"
+
+    def __init__(self, bot: MikroVirkBot, meetings_cog: Meetings) -> None:
+        super().__init__(bot)
+        self.meetings_cog = meetings_cog
+
+    def due(self, meeting: Meeting) -> datetime | None:
+        if meeting.format is not MeetingFormat.TOOLS:
+            return None
+        return meeting.starts_at - self.bot.config.program.intro_invite_before
+
+    async def deliver(self, reminder: Reminder, meeting: Meeting) -> ReminderState:
         now = self.bot.clock()
-        if meeting.format is not MeetingFormat.TOOLS or meeting.status is MeetingStatus.CANCELLED:
-            return  # cancellation is handled for all of a meeting's rows by the meetings feature
-        due = meeting.starts_at - self.bot.config.program.intro_invite_before
-        if due <= now and changed:
-            return
-        reminder = await reminders.schedule(self.bot.db, meeting.guild_id, meeting.id, INVITE_KIND, max(due, now), now)
-        self._arm(reminder)
-
-    def _arm(self, reminder: reminders.Reminder) -> None:
-        async def fire() -> None:
-            await self.run(reminder.id)
-
-        self.bot.timers.at(job_id(reminder.id), reminder.due_at, fire)
-
-    async def rearm(self) -> None:
-        for meeting in await meetings.coming_meetings(self.bot.db, self.guild_id, self.bot.clock(), limit=100):
-            await self.plan(meeting, changed=False)
-        for reminder in await reminders.unfinished(self.bot.db, self.guild_id):
-            if reminder.kind == INVITE_KIND:
-                self._arm(reminder)
-
-    async def run_due(self) -> None:
-        now = self.bot.clock()
-        for reminder in await reminders.unfinished(self.bot.db, self.guild_id):
-            if reminder.kind == INVITE_KIND and reminder.due_at <= now:
-                await self.run(reminder.id)
-
-    async def run(self, reminder_id: int) -> None:
-        now = self.bot.clock()
-        current = await reminders.get(self.bot.db, reminder_id)
-        if current is None or current.meeting_id is None or current.due_at > now:
-            return
-        reminder = await reminders.claim(self.bot.db, reminder_id, now)
-        if reminder is None or reminder.meeting_id is None:
-            return
-        meeting = await meetings.get_meeting(self.bot.db, reminder.guild_id, reminder.meeting_id)
-        if meeting is None or meeting.status is MeetingStatus.CANCELLED or meeting.starts_at <= now:
-            await reminders.finish(self.bot.db, reminder.id, ReminderState.SKIPPED, now, "meeting cancelled or begun")
-            return
-        since = now - timedelta(days=self.bot.config.program.newcomer_days)
         if reminder.attempts == 1:
+            since = now - timedelta(days=self.bot.config.program.newcomer_days)
             invitees = await program.newcomers_to_invite(self.bot.db, meeting.id, since, now)
             await reminders.add_recipients(self.bot.db, reminder.id, invitees, now)
         for user_id in await reminders.recipients(self.bot.db, reminder.id, DeliveryState.PENDING):
@@ -210,7 +174,11 @@ class Newcomers:
             )
             outcome, message = await self.meetings_cog.dm.send(user_id, DmMessage(text, view=view))
             await reminders.record_delivery(
-                self.bot.db, reminder.id, user_id, _DELIVERY[outcome], message.id if message else None, self.bot.clock()
+                self.bot.db,
+                reminder.id,
+                user_id,
+                DELIVERY_STATE[outcome],
+                message.id if message else None,
+                self.bot.clock(),
             )
-        await reminders.finish(self.bot.db, reminder.id, ReminderState.SENT, self.bot.clock())
-        log.info("intro invitations sent", extra={"meeting_id": meeting.id, "reminder_id": reminder.id})
+        return ReminderState.SENT

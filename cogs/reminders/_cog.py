@@ -33,26 +33,18 @@ from bot.reminders import (
     wording,
 )
 from bot.render import ProgramEntry, clip, local_date, local_month, reminder_card
-from cogs._dm import DirectMessenger, DmMessage, DmOutcome
+from cogs._dm import DELIVERY_STATE, DirectMessenger, DmMessage
 from cogs._embeds import BRAND_COLOUR, card_embed
+from cogs._rounds import job_id
 from db import meetings, members, program, reminders, rsvps
 from db.reminders import DeliveryState, Reminder, ReminderState
 
 log = logging.getLogger(__name__)
 
-_DELIVERY = {
-    DmOutcome.SENT: DeliveryState.SENT,
-    DmOutcome.REFUSED: DeliveryState.REFUSED,
-    DmOutcome.FAILED: DeliveryState.FAILED,
-}
 OUR_KINDS = (BEFORE_PREFIX, MONTHLY_PREFIX, MANUAL_PREFIX)
 # A reminder whose channel post Discord refuses is tried again after 1, 2, 4, 8 minutes, then given up (logged).
 MAX_ATTEMPTS = 5
 RETRY_BACKOFF = timedelta(minutes=1)
-
-
-def job_id(reminder_id: int) -> str:
-    return f"reminder:{reminder_id}"
 
 
 def nonce(*parts: int) -> str:
@@ -278,7 +270,12 @@ class Reminders(commands.Cog):
             )
             retries += tries
             await reminders.record_delivery(
-                self.bot.db, reminder.id, user_id, _DELIVERY[outcome], message.id if message else None, self.bot.clock()
+                self.bot.db,
+                reminder.id,
+                user_id,
+                DELIVERY_STATE[outcome],
+                message.id if message else None,
+                self.bot.clock(),
             )
         await reminders.finish(self.bot.db, reminder.id, ReminderState.SENT, self.bot.clock())
         log.info(

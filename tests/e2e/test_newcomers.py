@@ -72,7 +72,7 @@ async def test_invitation_buttons_work_after_a_restart_and_never_overfill(server
     post = await create(server, "14/12", "1.0")
     await settle_bot(bot)
     server.clock.now = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)  # ten days before
-    await cast(Program, bot.get_cog("Program")).newcomers.run_due()
+    await cast(Program, bot.get_cog("Program")).invitations.run_due()
     invitations = [
         next(dm for dm in server.emu.dms_to(user) if "Vil du præsentere" in dm.content) for user in newcomers
     ]
@@ -113,7 +113,7 @@ async def test_a_declined_slot_goes_to_the_first_waiting_newcomer(server: Server
     await create(server, "14/12", "1.0")
     await settle_bot(bot)
     server.clock.now = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)
-    await cast(Program, bot.get_cog("Program")).newcomers.run_due()
+    await cast(Program, bot.get_cog("Program")).invitations.run_due()
     invitations = {
         user.id: next(dm for dm in server.emu.dms_to(user) if "Vil du præsentere" in dm.content) for user in newcomers
     }
