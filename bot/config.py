@@ -82,6 +82,13 @@ class ProgramConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedbackConfig:
+    after_end: timedelta = timedelta(hours=1)  # when the feedback poll goes out after a meeting ends
+    open_for: timedelta = timedelta(days=7)  # how long members can answer (and change their answer)
+    topics_channel_id: int | None = None  # where /suggest posts topics; default: the announcements channel
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     discord: DiscordConfig
     network: NetworkConfig
@@ -90,6 +97,7 @@ class Config:
     source: Path
     meetings: MeetingsConfig = MeetingsConfig(timedelta(minutes=150), timedelta(days=2))
     program: ProgramConfig = ProgramConfig()
+    feedback: FeedbackConfig = FeedbackConfig()
 
 
 _KNOWN_KEYS: dict[str, frozenset[str]] = {
@@ -98,6 +106,7 @@ _KNOWN_KEYS: dict[str, frozenset[str]] = {
     "database": frozenset({"path"}),
     "reminders": frozenset({"offsets", "monthly_day", "monthly_time"}),
     "meetings": frozenset({"duration", "still_coming_before"}),
+    "feedback": frozenset({"after_end", "open_for", "topics_channel_id"}),
     "program": frozenset({"intro_slots", "intro_minutes", "newcomer_days", "intro_invite_before", "brief_before"}),
 }
 
@@ -305,6 +314,18 @@ def _program(data: Mapping[str, Any]) -> ProgramConfig:
     )
 
 
+def _feedback(data: Mapping[str, Any]) -> FeedbackConfig:
+    table = _table(data, "feedback") if "feedback" in data else {}
+    topics_channel = (
+        _snowflake(table, "feedback", "topics_channel_id", "topics channel") if "topics_channel_id" in table else None
+    )
+    return FeedbackConfig(
+        after_end=_duration(table, "after_end", "1h", timedelta(0), timedelta(days=2), "feedback"),
+        open_for=_duration(table, "open_for", "7d", timedelta(hours=1), timedelta(days=30), "feedback"),
+        topics_channel_id=topics_channel,
+    )
+
+
 def parse_config(data: Mapping[str, Any], source: Path) -> Config:
     """Validate an already-parsed TOML document; relative paths are resolved against ``source``'s folder."""
     unknown = sorted(set(data) - set(_KNOWN_KEYS))
@@ -322,6 +343,7 @@ def parse_config(data: Mapping[str, Any], source: Path) -> Config:
         source=source,
         meetings=_meetings(data),
         program=_program(data),
+        feedback=_feedback(data),
     )
 
 

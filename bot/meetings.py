@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+# Members can check in from this long before a meeting until it ends.
+CHECKIN_OPENS_BEFORE = timedelta(hours=1)
+
 
 class MeetingFormat(enum.StrEnum):
     """The network's two alternating formats."""
@@ -55,3 +58,8 @@ class Meeting:
         if self.announcement_channel_id is None or self.announcement_message_id is None:
             return None
         return f"https://discord.com/channels/{self.guild_id}/{self.announcement_channel_id}/{self.announcement_message_id}"
+
+
+def checkin_open(meeting: Meeting, now: datetime) -> bool:
+    """Whether the Check in button belongs on the announcement at ``now``."""
+    return meeting.status is MeetingStatus.PLANNED and meeting.starts_at - CHECKIN_OPENS_BEFORE <= now < meeting.ends_at

@@ -71,6 +71,11 @@ def local_date(instant: datetime, language: Language) -> str:
     return format_datetime(instant, _DATE_PATTERN[language], locale=_BABEL_LOCALE[language])
 
 
+def short_date(instant: datetime, language: Language) -> str:
+    """A short date for chart labels ("1. dec.", "1 Dec")."""
+    return format_datetime(instant, "d. MMM" if language == "da" else "d MMM", locale=_BABEL_LOCALE[language])
+
+
 def local_month(month: date, language: Language) -> str:
     """A month as people write it in ``language`` ("december 2026", "December 2026")."""
     return format_date(month, "LLLL y", locale=_BABEL_LOCALE[language])
@@ -127,7 +132,12 @@ def names_within(names: Sequence[str], limit: int, more: Callable[[int], str]) -
 
 
 def announcement_card(
-    meeting: Meeting, roster: Roster, program: Sequence[ProgramEntry], language: Language, catalogue: Catalogue
+    meeting: Meeting,
+    roster: Roster,
+    program: Sequence[ProgramEntry],
+    language: Language,
+    catalogue: Catalogue,
+    wanted_topics: Sequence[str] = (),
 ) -> Card:
     """The announcement: the meeting, its program, seats and who is coming."""
     text = catalogue.text
@@ -139,6 +149,9 @@ def announcement_card(
             for entry in program
         ]
         fields.append(CardField(text(language, "announcement.program"), clip("\n".join(lines), EMBED_FIELD_VALUE_MAX)))
+    if wanted_topics:
+        listing = "\n".join(f"• {topic}" for topic in wanted_topics)
+        fields.append(CardField(text(language, "announcement.wanted_topics"), clip(listing, EMBED_FIELD_VALUE_MAX)))
     if meeting.capacity is not None:
         free = seats_free(meeting.capacity, roster.seats_taken) or 0
         seats = text(

@@ -43,6 +43,10 @@ class MeetingRound(abc.ABC):
     def due(self, meeting: Meeting) -> datetime | None:
         """When the round is due for ``meeting``, or None if this meeting has no such round."""
 
+    def relevant(self, meeting: Meeting, now: datetime) -> bool:
+        """Whether the round still makes sense when it runs late; most rounds are for before the meeting."""
+        return meeting.starts_at > now
+
     @abc.abstractmethod
     async def deliver(self, reminder: Reminder, meeting: Meeting) -> ReminderState:
         """Send the round (it is claimed and the meeting is still ahead); returns the row's final state."""
@@ -52,7 +56,7 @@ class MeetingRound(abc.ABC):
         asked at short notice; at start (``changed`` false) an overdue row is sent at once."""
         now = self.bot.clock()
         due = self.due(meeting) if meeting.status is MeetingStatus.PLANNED else None
-        if due is None or (due <= now and changed):
+        if due is None or (due <= now and (changed or not self.relevant(meeting, now))):
             return
         self._arm(await reminders.schedule(self.bot.db, meeting.guild_id, meeting.id, self.kind, max(due, now), now))
 
@@ -90,8 +94,8 @@ class MeetingRound(abc.ABC):
         if reminder is None or reminder.meeting_id is None:
             return
         meeting = await meetings.get_meeting(self.bot.db, reminder.guild_id, reminder.meeting_id)
-        if meeting is None or meeting.status is MeetingStatus.CANCELLED or meeting.starts_at <= now:
-            await reminders.finish(self.bot.db, reminder.id, ReminderState.SKIPPED, now, "meeting cancelled or begun")
+        if meeting is None or meeting.status is MeetingStatus.CANCELLED or not self.relevant(meeting, now):
+            await reminders.finish(self.bot.db, reminder.id, ReminderState.SKIPPED, now, "meeting cancelled or past")
             return
         state = await self.deliver(reminder, meeting)
         await reminders.finish(self.bot.db, reminder.id, state, self.bot.clock())

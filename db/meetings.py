@@ -216,3 +216,14 @@ async def cancel_meeting(db: Database, meeting_id: int, reason: str | None, now:
     if row is None:
         raise LookupError(meeting_id)
     return _meeting(row)
+
+
+async def recent_meetings(db: Database, guild_id: int, now: datetime, limit: int = 25) -> list[Meeting]:
+    """Meetings that have begun, most recent first (for results and attendance)."""
+    async with db.read() as conn:
+        rows = await conn.fetchall(
+            f"SELECT {_COLUMNS} FROM meetings WHERE guild_id = ? AND status = 'planned' AND starts_at <= ?"
+            " ORDER BY starts_at DESC LIMIT ?",
+            (guild_id, instant_to_db(now), limit),
+        )
+    return [_meeting(row) for row in rows]

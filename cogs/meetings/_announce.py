@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.coalesce import Coalescer
-from bot.meetings import Meeting, MeetingStatus
+from bot.meetings import Meeting, MeetingStatus, checkin_open
 from bot.render import FORMAT_KEYS, ProgramEntry, announcement_card, clip
 from bot.rsvp import RSVP_EMOJIS
 from cogs._embeds import card_embed
-from cogs.meetings._views import CalendarButton, GuestsButton
-from db import meetings, program, rsvps
+from cogs.meetings._views import CalendarButton, CheckInButton, GuestsButton
+from db import meetings, program, rsvps, topics
 
 if TYPE_CHECKING:
     from bot.client import MikroVirkBot
@@ -46,10 +46,13 @@ class Announcer:
             ProgramEntry(slot.kind, slot.name, slot.topic) for slot in await program.confirmed(self.bot.db, meeting.id)
         ]
         language = self.bot.config.network.language
-        embed = card_embed(announcement_card(meeting, roster, entries, language, self.bot.catalogue))
+        wanted = await topics.planned_for(self.bot.db, meeting.id)
+        embed = card_embed(announcement_card(meeting, roster, entries, language, self.bot.catalogue, wanted))
         if meeting.status is MeetingStatus.CANCELLED:
             return embed, None
         view = discord.ui.View(timeout=None)
+        if checkin_open(meeting, self.bot.clock()):
+            view.add_item(CheckInButton(meeting.id, self.bot.public_text("announcement.button_checkin")))
         view.add_item(CalendarButton(meeting.id, self.bot.public_text("announcement.button_calendar")))
         view.add_item(GuestsButton(meeting.id, self.bot.public_text("announcement.button_guests")))
         return embed, view

@@ -23,18 +23,20 @@ from bot.dates import DateInputError, DateProblem, meeting_instant, parse_date
 from bot.errors import UserFacingError
 from bot.exports import attendees_csv, meetings_ics
 from bot.i18n import command_text, msgkey
-from bot.meetings import Meeting, MeetingFormat, MeetingStatus
+from bot.meetings import CHECKIN_OPENS_BEFORE, Meeting, MeetingFormat, MeetingStatus, checkin_open
 from bot.planning import MAX_SEASON_MONTHS, PlannedMeeting, plan_season, weekday_rule_of
 from bot.render import FORMAT_KEYS, clip, local_date, meeting_card, names_within
 from bot.rsvp import RSVP_EMOJIS, RsvpChange, RsvpState, choice_for_emoji, emoji_for_state
 from cogs._dm import DirectMessenger, DmMessage, FanOutReport
 from cogs._embeds import BRAND_COLOUR, card_embed
 from cogs._interactions import clean_text
+from cogs._rounds import MeetingRound
 from cogs.meetings._announce import Announcer
+from cogs.meetings._checkin import CheckInCloses, CheckInOpens
 from cogs.meetings._still_coming import StillComing
 from cogs.meetings._views import AddGuestButton, GuestModal, PlanConfirmation, RemoveGuestButton
 from cogs.reminders._cog import Reminders as RemindersCog
-from db import meetings, rsvps
+from db import attendance, meetings, rsvps
 from db.reminders import DeliveryState
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,7 @@ class Meetings(commands.Cog):
         self.announcer = Announcer(bot)
         self.dm = DirectMessenger(bot)
         self.still_coming = StillComing(bot, self)
+        self.rounds: tuple[MeetingRound, ...] = (self.still_coming, CheckInOpens(bot, self), CheckInCloses(bot, self))
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._background: set[asyncio.Task[Any]] = set()
         self._reconciled = False
@@ -403,7 +406,8 @@ class Meetings(commands.Cog):
             async with self.lock(meeting.id):
                 await self.reconcile(meeting)
         log.info("announcements reconciled")
-        await self.still_coming.rearm()
+        for timed in self.rounds:
+            await timed.rearm()
 
     async def _reactions_on(self, message: discord.Message) -> tuple[set[tuple[int, str]], dict[int, str]]:
         """Every member's RSVP reaction on the message (paged, 100 users per request), and their names."""
@@ -534,7 +538,8 @@ class Meetings(commands.Cog):
             log.warning("could not post the announcement", exc_info=True, extra={"meeting_id": meeting.id})
             return meeting
         await self.announcer.sync_event(meeting)
-        await self.still_coming.plan(meeting, changed=True)
+        for timed in self.rounds:
+            await timed.plan(meeting, changed=True)
         self.bot.dispatch("meeting_changed", meeting)
         return meeting
 
@@ -696,7 +701,8 @@ class Meetings(commands.Cog):
         )
         self.announcer.request_refresh(after.id)
         await self.announcer.sync_event(after)
-        await self.still_coming.plan(after, changed=True)
+        for timed in self.rounds:
+            await timed.plan(after, changed=True)
         self.bot.dispatch("meeting_changed", after)
         moved = before.starts_at != after.starts_at or before.venue != after.venue
         if promoted_users:
@@ -762,7 +768,8 @@ class Meetings(commands.Cog):
         log.info("meeting cancelled", extra={"meeting_id": cancelled.id, "by": interaction.user.id})
         self.announcer.request_refresh(cancelled.id)
         await self.announcer.sync_event(cancelled)
-        await self.still_coming.plan(cancelled, changed=True)
+        for timed in self.rounds:
+            await timed.plan(cancelled, changed=True)
         self.bot.dispatch("meeting_changed", cancelled)
         recipients = await self._answered(cancelled.id, (RsvpState.GOING, RsvpState.MAYBE, RsvpState.WAITING))
         await interaction.followup.send(
@@ -832,6 +839,40 @@ class Meetings(commands.Cog):
             embed=embed,
             file=discord.File(io.BytesIO(data), filename=f"attendees-{current.local_start:%Y-%m-%d}.csv"),
             ephemeral=True,
+        )
+
+    async def check_in(self, interaction: discord.Interaction[Any], meeting_id: int) -> None:
+        """A member checks in on the announcement (from an hour before until the meeting ends)."""
+        language = self._language(interaction)
+        meeting = await meetings.get_meeting(self.bot.db, self.guild_id, meeting_id)
+        if meeting is None or not checkin_open(meeting, self.bot.clock()):
+            raise UserFacingError("checkin.errors.closed")
+        new = await attendance.check_in(self.bot.db, meeting.id, interaction.user.id, "self", self.bot.clock())
+        log.info("checked in", extra={"meeting_id": meeting.id, "user_id": interaction.user.id, "new": new})
+        key = msgkey("checkin.done") if new else msgkey("checkin.already")
+        await interaction.response.send_message(
+            self._text(language, key, title=self.label(meeting, language)), ephemeral=True
+        )
+
+    @meeting.command(name="checkin", description=command_text("cmd.meeting.checkin.description"))
+    @app_commands.describe(
+        meeting=command_text("cmd.meeting.option_meeting"), member=command_text("cmd.program.option_member")
+    )
+    @app_commands.autocomplete(meeting=meeting_autocomplete)
+    @organiser_only()
+    async def checkin_member(
+        self, interaction: discord.Interaction[MikroVirkBot], meeting: str, member: discord.Member
+    ) -> None:
+        language = self._language(interaction)
+        current = await self._meeting_option(meeting, coming_only=False)
+        if current.status is MeetingStatus.CANCELLED or current.starts_at - CHECKIN_OPENS_BEFORE > self.bot.clock():
+            raise UserFacingError("checkin.errors.not_yet")
+        new = await attendance.check_in(self.bot.db, current.id, member.id, "organiser", self.bot.clock())
+        key = msgkey("checkin.marked") if new else msgkey("checkin.already_marked")
+        await interaction.response.send_message(
+            self._text(language, key, name=member.display_name, title=self.label(current, language)),
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
         )
 
     @meeting.command(name="remind", description=command_text("cmd.meeting.remind.description"))

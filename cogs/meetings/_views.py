@@ -136,6 +136,28 @@ class StillComingButton(
         await meetings_cog(interaction).still_coming.answered(interaction, self.meeting_id, self.answer == "yes")
 
 
+class CheckInButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:in:(?P<meeting>\d+)"):
+    """Shown on the announcement from an hour before a meeting until it ends."""
+
+    def __init__(self, meeting_id: int, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label, emoji="📍", style=discord.ButtonStyle.success, custom_id=f"mv:in:{meeting_id}"
+            )
+        )
+        self.meeting_id = meeting_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> CheckInButton:
+        return cls(int(match["meeting"]))
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        await meetings_cog(interaction).check_in(interaction, self.meeting_id)
+
+
 class GuestModal(discord.ui.Modal):
     """Name and (optionally) business of a guest a member brings."""
 
@@ -185,4 +207,4 @@ class PlanConfirmation(discord.ui.View):
         await interaction.response.edit_message(content=bot.text_for(interaction, "plan.dropped"), view=None)
 
 
-DYNAMIC_ITEMS = (CalendarButton, GuestsButton, AddGuestButton, RemoveGuestButton, StillComingButton)
+DYNAMIC_ITEMS = (CalendarButton, GuestsButton, AddGuestButton, RemoveGuestButton, StillComingButton, CheckInButton)

@@ -1,0 +1,198 @@
+"""Feedback end to end: check-in, the poll after a meeting, results and export, topic ideas, organisers' polls."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+from bot.client import MikroVirkBot
+from cogs.feedback._cog import Feedback
+from cogs.meetings._cog import Meetings
+from db import attendance, polls
+from tests.e2e.conftest import RunningBot, Server, settle_bot
+from tests.fakediscord import FakeMessage, iter_components
+
+PNG = b"\x89PNG\r\n\x1a\n"
+START = datetime(2026, 12, 1, 16, 30, tzinfo=UTC)  # 1/12 17:30 in Copenhagen
+POLL_TIME = START + timedelta(hours=2, minutes=30) + timedelta(hours=1)  # an hour after the meeting ends
+
+
+def feedback(bot: MikroVirkBot) -> Feedback:
+    return cast(Feedback, bot.get_cog("Feedback"))
+
+
+async def run_meeting_rounds(bot: MikroVirkBot) -> None:
+    for timed in cast(Meetings, bot.get_cog("Meetings")).rounds:
+        await timed.run_due()
+    await settle_bot(bot)
+
+
+async def create(server: Server) -> FakeMessage:
+    result = await server.emu.run_command(
+        server.organiser, server.announcements, "meeting create", options={"date": "1/12", "format": "1.0"}
+    )
+    assert "Oprettet og annonceret" in result.followups[-1].content
+    return [m for m in server.emu.channel_messages(server.announcements) if m.embeds][-1]
+
+
+def button(message: FakeMessage, predicate: Any) -> str:
+    return next(c["custom_id"] for c in iter_components(message.components) if c.get("custom_id") and predicate(c))
+
+
+def feedback_post(server: Server) -> FakeMessage:
+    (post,) = [
+        m
+        for m in server.emu.channel_messages(server.announcements)
+        if m.embeds and m.embeds[0]["title"].startswith("Feedback")
+    ]
+    return post
+
+
+async def test_check_in_and_the_feedback_poll_after_the_meeting(server: Server, running: RunningBot) -> None:
+    absent = server.emu.add_user("Fraværende", locale="da")
+    server.guild.add_member(absent)
+    bot = await running.start()
+    post = await create(server)
+    emu = server.emu
+    for member in (server.mette, server.john, absent):
+        await emu.react(member, post, "✅")
+    await settle_bot(bot)
+    assert not [c for c in iter_components(post.components) if c.get("label") == "Tjek ind"]
+
+    server.clock.now = START - timedelta(minutes=50)  # check-in opens an hour before
+    await run_meeting_rounds(bot)
+    check_in = button(post, lambda c: c.get("label") == "Tjek ind")
+    assert "Du er tjekket ind" in (await emu.click(server.mette, post, check_in)).content
+    assert "allerede tjekket ind" in (await emu.click(server.mette, post, check_in)).content
+    marked = await emu.run_command(
+        server.organiser, server.announcements, "meeting checkin", options={"meeting": "1", "member": server.john}
+    )
+    assert "markeret som til stede" in marked.content
+    assert await attendance.attendees(bot.db, 1) == [server.mette.id, server.john.id]
+
+    server.clock.now = POLL_TIME
+    await run_meeting_rounds(bot)
+    assert not [c for c in iter_components(post.components) if c.get("label") == "Tjek ind"]  # closed at the end
+    await feedback(bot).run_due()
+    poll_post = feedback_post(server)
+    assert [c.get("label") for c in iter_components(poll_post.components) if c["type"] == 2] == [
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "Kommentar",
+    ]
+    mette_dm = next(dm for dm in emu.dms_to(server.mette) if "Hvor værdifuldt" in dm.content)
+    assert any("Hvor værdifuldt" in dm.content for dm in emu.dms_to(server.john))
+    assert not any("Hvor værdifuldt" in dm.content for dm in emu.dms_to(absent))  # only those who came
+
+    four = await emu.click(server.mette, mette_dm, button(mette_dm, lambda c: c.get("label") == "4"))
+    assert four.ephemeral and "bedømmelse 4" in four.content
+    bot = await running.restart()  # buttons keep working after a restart
+    await emu.click(server.mette, mette_dm, button(mette_dm, lambda c: c.get("label") == "5"))  # changed
+    await emu.click(server.john, poll_post, button(poll_post, lambda c: c.get("label") == "3"))
+    form = await emu.click(server.john, poll_post, button(poll_post, lambda c: c.get("label") == "Kommentar"))
+    saved = await emu.submit_modal(server.john, form, {"comment": "Mere tid til netværk @everyone"})
+    assert "Your comment is recorded" in saved.content  # John uses Discord in English
+    poll = await polls.feedback_poll(bot.db, 1)
+    assert poll is not None
+    assert {(r.user_id, r.rating, r.comment) for r in await polls.ratings(bot.db, poll.id)} == {
+        (server.mette.id, 5, None),
+        (server.john.id, 3, "Mere tid til netværk @everyone"),
+    }
+
+    results = await emu.run_command(
+        server.organiser, server.announcements, "feedback results", options={"meeting": "1"}
+    )
+    embed = results.followups[0].embeds[0]
+    assert "Gennemsnit **4.0** · 2 svar fra 2 deltagere" in embed["description"]
+    assert "Mere tid til netværk @everyone" in embed["fields"][0]["value"]
+    names = sorted(a["filename"] for a in results.followups[0].attachments)
+    assert names == ["ratings.png", "season.png"]
+    assert all(a["content"].startswith(PNG) for a in results.followups[0].attachments)
+
+    exported = await emu.run_command(server.organiser, server.announcements, "feedback export")
+    rows = list(csv.reader(io.StringIO(exported.attachments[0]["content"].decode("utf-8-sig"))))
+    assert rows[0][:4] == ["Møde", "Spørgsmål", "Medlem", "Bedømmelse"]
+    assert sorted((row[2], row[3]) for row in rows[1:3]) == [("John", "3"), ("Mette", "5")]
+
+    server.clock.now = POLL_TIME + timedelta(days=7)  # the poll closes
+    await feedback(bot).run_due()
+    summary = [m for m in emu.channel_messages(server.organisers_channel) if "lukket" in m.content]
+    assert summary and summary[0].attachments[0]["content"].startswith(PNG)
+    late = await emu.click(server.mette, mette_dm, button(mette_dm, lambda c: c.get("label") == "1"))
+    assert "Afstemningen er lukket" in late.content
+
+
+async def test_topic_ideas_with_toggling_up_votes_and_no_pings(server: Server, running: RunningBot) -> None:
+    bot = await running.start()
+    post = await create(server)
+    emu = server.emu
+    suggested = await emu.run_command(
+        server.mette, server.announcements, "suggest", options={"topic": "Moms @everyone"}
+    )
+    assert suggested.ephemeral and "Tak for forslaget" in suggested.content
+    idea = next(m for m in emu.channel_messages(server.announcements) if "Emneforslag fra Mette" in m.content)
+    sent = [r for r in emu.requests if r.method == "POST" and r.path == f"/channels/{server.announcements.id}/messages"]
+    assert any(
+        r.json.get("allowed_mentions") == {"parse": []} and "Moms" in (r.json.get("content") or "") for r in sent
+    )
+    upvote = button(idea, lambda c: c.get("custom_id", "").startswith("mv:up:"))
+    assert [c.get("label") for c in iter_components(idea.components) if c["type"] == 2] == ["1"]  # the author's vote
+    first = await emu.click(server.john, idea, upvote)
+    await emu.wait_for(lambda: first.followups)
+    assert "The topic now has 2 votes" in first.followups[0].content  # John uses Discord in English
+    assert [c.get("label") for c in iter_components(idea.components) if c["type"] == 2] == ["2"]
+    second = await emu.click(server.john, idea, upvote)
+    await emu.wait_for(lambda: second.followups)
+    assert "vote is taken back" in second.followups[0].content
+    assert [c.get("label") for c in iter_components(idea.components) if c["type"] == 2] == ["1"]
+    listing = await emu.run_command(server.john, server.announcements, "topics", locale="en-US")
+    assert "**1** 👍 Moms @everyone" in listing.embeds[0]["description"]
+    planned = await emu.run_command(
+        server.organiser, server.announcements, "topic plan", options={"topic": "1", "meeting": "1"}
+    )
+    assert "er planlagt til" in planned.content
+    await settle_bot(bot)
+    assert any(f["name"] == "Emner medlemmerne har ønsket" for f in post.embeds[0]["fields"])
+    blank = await emu.run_command(server.mette, server.announcements, "suggest", options={"topic": "   "})
+    assert "må ikke være tomt" in blank.content
+
+
+async def test_an_organisers_poll_with_buttons_closes_with_results(server: Server, running: RunningBot) -> None:
+    bot = await running.start()
+    emu = server.emu
+    refused = await emu.run_command(
+        server.john, server.announcements, "poll create", options={"question": "Dag?", "options": "a;b"}, locale="en-US"
+    )
+    assert refused.content.startswith("Only organisers")
+    bad = await emu.run_command(
+        server.organiser, server.announcements, "poll create", options={"question": "Dag?", "options": "kun én"}
+    )
+    assert "2 til 10 svarmuligheder" in bad.content
+    created = await emu.run_command(
+        server.organiser,
+        server.announcements,
+        "poll create",
+        options={"question": "Hvilken dag passer?", "options": "mandag; tirsdag", "closes_in": "1d"},
+    )
+    assert "Afstemningen er slået op" in created.content
+    post = next(
+        m
+        for m in emu.channel_messages(server.announcements)
+        if m.embeds and m.embeds[0]["title"] == "Hvilken dag passer?"
+    )
+    monday = button(post, lambda c: c.get("label") == "mandag")
+    tuesday = button(post, lambda c: c.get("label") == "tirsdag")
+    await emu.click(server.mette, post, monday)
+    await emu.click(server.john, post, monday)
+    await emu.click(server.john, post, tuesday)  # John changes his mind
+    assert "**mandag** — 1" in post.embeds[0]["description"] and "**tirsdag** — 1" in post.embeds[0]["description"]
+    server.clock.advance(timedelta(days=1))
+    await feedback(bot).run_due()
+    await settle_bot(bot)
+    assert post.embeds[0]["footer"]["text"].startswith("Lukket · 2 stemmer")
+    assert not post.components
