@@ -1,0 +1,434 @@
+"""Reminder fan-out benchmark: one "1 day before" reminder DMed to N going members, timed until the last DM arrived.
+
+For each N a fresh loopback Discord (tests/fakediscord, Discord-like rate limits on unless ``--generous``) and the real
+bot are started, with N members in the guild before the bot starts. An organiser creates one meeting, all N react ✅
+and the bot settles until the N RSVPs are in the database. Then the bot's clock is moved to the reminder's due moment
+and ``Reminders.run_due()`` is awaited and timed. Measured:
+
+* seconds from calling ``run_due()`` until the last reminder DM was delivered (and DMs/s), and until it returned,
+* reminder DMs delivered: ``emu.dms_to(member)`` must be exactly one reminder DM per member, nothing else,
+* 429 responses, the ``retries`` the cog logs with "reminder sent", and the REST requests of the fan-out by route,
+* the pacing: the gaps between consecutive DMs, compared with the two lower bounds the run is subject to —
+  the DM interval of ``cogs._dm`` ((N - 1) × interval) and the emulator's DM-channel creation limit
+  (one new DM channel per member; with the default 10 per 10 s fixed window, ⌊N / 10⌋ × 10 s: discord.py sleeps
+  out the reset inside the request that used a window's last slot, so that member's DM waits for the next window).
+
+Run from the repository root::
+
+    python -m bench.reminder_fanout                            # N = 300, Discord-like limits, 0.25 s DM interval
+    python -m bench.reminder_fanout --dm-interval 0            # without the bot's own DM pacing
+    python -m bench.reminder_fanout --generous --dm-interval 0 # and without the emulator's rate limits
+    python -m bench.reminder_fanout --n 50 --n 300             # any sizes
+
+Everything runs in this one process and event loop (emulator, bot and the simulated members) on 127.0.0.1. Every
+wait is bounded; the exit status is 1 if any run ended in a wrong state or timed out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import logging
+import math
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import cast
+
+from bot.client import MikroVirkBot
+from bot.rsvp import RsvpState
+from cogs._dm import DEFAULT_DM_INTERVAL
+from cogs.reminders._cog import Reminders
+from db import meetings, reminders, rsvps
+from tests.clock import FakeClock
+from tests.e2e.conftest import START, RunningBot, Server, settle_bot, write_config
+from tests.fakediscord import BucketLimit, FakeDiscord, FakeMessage, FakeUser, RateLimitConfig
+
+GOING = "✅"
+DEFAULT_SIZES = (300,)
+REMINDER_KIND = "before:1d"
+# The default meeting: 1 December 2026 17:30 Copenhagen = 16:30 UTC; "1 day before" is 30 November 16:30 UTC.
+DAY_BEFORE = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)
+DM_CREATE_ROUTE = "POST /users/@me/channels"
+MESSAGE_ROUTE = "POST /channels/{channel_id}/messages"
+PAUSE = 1.0  # a gap between two DMs this long or longer is counted as a pause (waiting for a rate-limit window)
+POLL_INTERVAL = 0.05
+
+
+@dataclass
+class Result:
+    n: int
+    dm_interval: float
+    generous: bool
+    ok: bool = False
+    problems: list[str] = field(default_factory=list)
+    due_at: datetime | None = None
+    delivered_seconds: float = math.nan  # run_due() called → last reminder DM accepted by the emulator
+    returned_seconds: float = math.nan  # run_due() called → run_due() returned
+    first_dm_seconds: float = math.nan  # run_due() called → first reminder DM accepted
+    delivered: int = 0  # members with exactly one reminder DM
+    dm_posts: int = 0  # successful message POSTs to DM channels during the fan-out
+    dm_channel_creates: int = 0
+    rate_limited: int = 0
+    retries: int = -1  # sum of "retries" over the "reminder sent" log records; -1 if none was logged
+    dm_failures: int = 0  # "dm failed" / "dm not delivered" log records
+    requests: int = 0
+    requests_by_route: Counter[str] = field(default_factory=Counter)
+    gaps: list[float] = field(default_factory=list)  # seconds between consecutive reminder DMs
+    create_limit: BucketLimit | None = None
+    wall_seconds: float = math.nan
+
+    @property
+    def dms_per_second(self) -> float:
+        return self.delivered / self.delivered_seconds if self.delivered_seconds > 0 else math.nan
+
+    @property
+    def mode(self) -> str:
+        limits = "generous limits" if self.generous else "Discord-like limits"
+        return f"{limits}, DM interval {self.dm_interval:g} s"
+
+    @property
+    def interval_bound(self) -> float:
+        """The fan-out cannot be faster than the bot's own DM pacing allows."""
+        return max(self.n - 1, 0) * self.dm_interval
+
+    @property
+    def create_bound(self) -> float:
+        """Nor faster than one new DM channel per member allows under a fixed window: ⌊N / limit⌋ windows.
+
+        discord.py (``Ratelimit.__aexit__``) sleeps until the reset inside the request that took a window's last
+        slot, so the DM of that member, the last of a window, only goes out when the next window opens.
+        """
+        if self.create_limit is None or self.n < self.create_limit.limit:
+            return 0.0
+        return self.n // self.create_limit.limit * self.create_limit.window
+
+    @property
+    def pauses(self) -> list[float]:
+        return [gap for gap in self.gaps if gap >= PAUSE]
+
+    def verdict(self) -> str:
+        measured = self.delivered_seconds
+        if not measured > 0:
+            return "no fan-out measured"
+        bounds = {
+            f"the DM interval ({self.dm_interval:g} s between DMs)": self.interval_bound,
+            "DM-channel creation "
+            + (
+                f"({self.create_limit.limit} per {self.create_limit.window:g} s)"
+                if self.create_limit
+                else "(unlimited)"
+            ): self.create_bound,
+        }
+        name, bound = max(bounds.items(), key=lambda item: item[1])
+        if bound >= 0.5 * measured:
+            return f"{name} dominates: its lower bound {bound:.1f} s is {bound / measured:.0%} of the {measured:.1f} s"
+        per_dm = measured / max(self.delivered, 1) * 1000
+        return (
+            f"neither pacing dominates (bounds {self.interval_bound:.1f} s and {self.create_bound:.1f} s of "
+            f"{measured:.1f} s): the per-DM work of bot and emulator does, {per_dm:.1f} ms per DM"
+        )
+
+    def line(self) -> str:
+        status = "OK" if self.ok else "FAILED: " + "; ".join(self.problems)
+        retries = "not logged" if self.retries < 0 else str(self.retries)
+        return (
+            f"N={self.n} ({self.mode}): all reminder DMs delivered after {self.delivered_seconds:.2f} s "
+            f"({self.dms_per_second:.1f} DMs/s; first after {self.first_dm_seconds:.3f} s, run_due returned after "
+            f"{self.returned_seconds:.2f} s), {self.delivered}/{self.n} members got exactly one reminder DM, "
+            f"{self.rate_limited} × 429, {retries} retries ({self.dm_failures} failed DM sends logged), "
+            f"{self.requests} REST requests, run took {self.wall_seconds:.1f} s — {status}"
+        )
+
+    def pacing_line(self) -> str:
+        if not self.gaps:
+            return "  pacing: no gaps measured"
+        pauses = self.pauses
+        return (
+            f"  pacing: gap between DMs median {statistics.median(self.gaps) * 1000:.1f} ms, "
+            f"{len(pauses)} pauses ≥ {PAUSE:g} s totalling {sum(pauses):.1f} s "
+            f"(mean {statistics.mean(pauses) if pauses else 0:.2f} s); lower bounds: DM interval "
+            f"{self.interval_bound:.1f} s, DM-channel creation {self.create_bound:.1f} s — {self.verdict()}"
+        )
+
+
+class RetryLog(logging.Handler):
+    """Collects the reminder cog's "reminder sent" records (with their ``retries``) and the DM failures."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.retries: list[int] = []
+        self.dm_failures = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message == "reminder sent":
+            self.retries.append(int(getattr(record, "retries", 0)))
+        elif message in ("dm failed", "dm not delivered"):
+            self.dm_failures += 1
+
+
+def is_reminder(message: FakeMessage) -> bool:
+    return "Påmindelse" in message.content or "Reminder" in message.content
+
+
+def reminder_posts(server: Server) -> list[FakeMessage]:
+    return [
+        m
+        for m in server.emu.channel_messages(server.announcements)
+        if m.embeds and "Påmindelse" in (m.embeds[0].get("title") or "")
+    ]
+
+
+def cog_of(bot: MikroVirkBot) -> Reminders:
+    cog = bot.get_cog("Reminders")
+    if cog is None:
+        raise AssertionError("the Reminders cog is not loaded")
+    return cast(Reminders, cog)
+
+
+async def wait_for_going(bot: MikroVirkBot, meeting_id: int, n: int, limit: float) -> int:
+    """Poll the database until ``n`` going RSVPs are stored; the count seen last."""
+    deadline = time.monotonic() + limit
+    while True:
+        states = await rsvps.states(bot.db, meeting_id)
+        going = sum(1 for state in states.values() if state is RsvpState.GOING)
+        if going >= n or time.monotonic() >= deadline:
+            return going
+        await asyncio.sleep(POLL_INTERVAL)
+
+
+async def run_fanout(result: Result, workdir: Path, wait_limit: float, fanout_limit: float, log: RetryLog) -> None:
+    """Fill ``result`` as the run goes, so a run that times out still shows what it measured."""
+    n = result.n
+    limits = RateLimitConfig.generous() if result.generous else RateLimitConfig()
+    result.create_limit = limits.dm_channel_create
+    async with FakeDiscord(rate_limits=limits) as emu:
+        with emu.patch_discord():
+            guild = emu.add_guild("MikroVirk")
+            announcements = guild.add_text_channel("annonceringer")
+            organisers_channel = guild.add_text_channel("styregruppen")
+            organiser_role = guild.add_role("Arrangør")
+            organiser = emu.add_user("Birgitte", locale="da")
+            mette = emu.add_user("Mette", locale="da")
+            john = emu.add_user("John", locale="en-US")
+            guild.add_member(organiser, roles=[organiser_role])
+            guild.add_member(mette)
+            guild.add_member(john)
+            members: list[FakeUser] = [emu.add_user(f"Medlem{index:04d}", locale="da") for index in range(n)]
+            for member in members:
+                guild.add_member(member)
+            config_path = write_config(
+                workdir / "config.toml", guild, announcements.id, organisers_channel.id, organiser_role.id
+            )
+            server = Server(
+                emu=emu,
+                guild=guild,
+                announcements=announcements,
+                organisers_channel=organisers_channel,
+                organiser_role=organiser_role,
+                organiser=organiser,
+                mette=mette,
+                john=john,
+                config_path=config_path,
+                clock=FakeClock(START),
+            )
+            runner = RunningBot(server)
+            try:
+                bot = await runner.start()
+                created = await emu.run_command(
+                    organiser, announcements, "meeting create", options={"date": "1/12", "format": "2.0"}, locale="da"
+                )
+                if not created.followups or "Oprettet og annonceret" not in created.followups[-1].content:
+                    raise AssertionError(f"meeting create did not succeed: {created.content!r}")
+                await settle_bot(bot, timeout=wait_limit)
+                (post,) = [m for m in emu.channel_messages(announcements) if m.embeds]
+                meeting = await meetings.meeting_for_announcement(bot.db, post.id)
+                assert meeting is not None, "the announcement is not linked to a meeting"
+
+                for member in members:
+                    await emu.react(member, post, GOING)
+                await settle_bot(bot, timeout=wait_limit)
+                going = await wait_for_going(bot, meeting.id, n, wait_limit)
+                if going != n:
+                    raise AssertionError(f"only {going}/{n} going RSVPs stored within {wait_limit:.0f} s")
+                if any(emu.dms_to(member) for member in members):
+                    raise AssertionError("members got DMs before the reminder was due")
+
+                rows = {r.kind: r for r in await reminders.for_meeting(bot.db, meeting.id)}
+                if REMINDER_KIND not in rows:
+                    raise AssertionError(f"no {REMINDER_KIND} reminder row; rows: {sorted(rows)}")
+                result.due_at = rows[REMINDER_KIND].due_at
+                if result.due_at != DAY_BEFORE:
+                    result.problems.append(f"{REMINDER_KIND} is due {result.due_at}, expected {DAY_BEFORE}")
+                server.clock.now = result.due_at
+
+                cog = cog_of(bot)
+                cog.dm.interval = result.dm_interval
+                requests_before, limited_before = len(emu.requests), len(emu.rate_limited)
+                retries_before, failures_before = len(log.retries), log.dm_failures
+                dm_channels: set[int] = set()
+                started = time.monotonic()
+                try:
+                    async with asyncio.timeout(fanout_limit):
+                        await cog.run_due()
+                except TimeoutError:
+                    result.problems.append(f"run_due() did not return within {fanout_limit:.0f} s")
+                returned = time.monotonic()
+                result.returned_seconds = returned - started
+
+                fanout = emu.requests[requests_before:]
+                result.requests = len(fanout)
+                result.requests_by_route = Counter(r.route or f"{r.method} {r.path}" for r in fanout)
+                result.rate_limited = len(emu.rate_limited) - limited_before
+                result.dm_channel_creates = sum(1 for r in fanout if r.route == DM_CREATE_ROUTE and r.status < 300)
+                for member in members:
+                    channel = emu.dm_channel(member)
+                    if channel is not None:
+                        dm_channels.add(channel.id)
+                dm_times = sorted(
+                    r.time
+                    for r in fanout
+                    if r.route == MESSAGE_ROUTE
+                    and r.status < 300
+                    and isinstance(r.response, dict)
+                    and int(r.response.get("channel_id", 0)) in dm_channels
+                )
+                result.dm_posts = len(dm_times)
+                if dm_times:
+                    result.first_dm_seconds = dm_times[0] - started
+                    result.delivered_seconds = dm_times[-1] - started
+                    result.gaps = [b - a for a, b in itertools.pairwise(dm_times)]
+                new_retries = log.retries[retries_before:]
+                result.retries = sum(new_retries) if new_retries else -1
+                result.dm_failures = log.dm_failures - failures_before
+
+                wrong = []
+                for member in members:
+                    dms = emu.dms_to(member)
+                    if len(dms) == 1 and is_reminder(dms[0]):
+                        result.delivered += 1
+                    else:
+                        wrong.append(f"{member.name}: {len(dms)} DMs")
+                if wrong:
+                    result.problems.append(f"{len(wrong)} members without exactly one reminder DM ({wrong[:3]} …)")
+                if result.dm_posts != n:
+                    result.problems.append(f"{result.dm_posts} DM posts for {n} members (repeated or missing sends)")
+                posts = reminder_posts(server)
+                if len(posts) != 1:
+                    result.problems.append(f"{len(posts)} reminder posts in the announcements channel, not 1")
+                if not new_retries:
+                    result.problems.append('the cog logged no "reminder sent"')
+                if emu.unknown_routes or emu.internal_errors:
+                    result.problems.append(f"emulator: {emu.unknown_routes + emu.internal_errors}")
+            finally:
+                await runner.stop()
+    result.ok = not result.problems
+
+
+def table(results: list[Result]) -> str:
+    rows = [
+        "| N | limits | DM interval | all DMs delivered after | DMs/s | run_due returned after | reminder DMs "
+        "| 429s | retries | DM-channel creates | REST requests | pauses ≥ 1 s | result |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    rows.extend(
+        f"| {r.n} | {'generous' if r.generous else 'Discord-like'} | {r.dm_interval:g} s | {r.delivered_seconds:.2f} s "
+        f"| {r.dms_per_second:.1f} | {r.returned_seconds:.2f} s | {r.delivered} | {r.rate_limited} "
+        f"| {r.retries if r.retries >= 0 else '–'} | {r.dm_channel_creates} | {r.requests} "
+        f"| {len(r.pauses)} ({sum(r.pauses):.1f} s) | {'ok' if r.ok else 'FAILED'} |"
+        for r in results
+    )
+    return "\n".join(rows)
+
+
+async def main_async(
+    sizes: list[int],
+    dm_interval: float,
+    generous: bool,
+    wait_limit: float,
+    fanout_limit: float | None,
+    run_limit: float | None,
+) -> list[Result]:
+    log = RetryLog()
+    cog_logger = logging.getLogger("cogs.reminders._cog")
+    dm_logger = logging.getLogger("cogs._dm")
+    for logger in (cog_logger, dm_logger):
+        logger.setLevel(logging.INFO)
+        logger.addHandler(log)
+    results = []
+    try:
+        for n in sizes:
+            result = Result(n, dm_interval, generous)
+            # Room for one DM per second (the default DM-channel creation rate) plus setup; explicit limits win.
+            fanout = fanout_limit if fanout_limit is not None else 60.0 + 1.5 * n
+            run = run_limit if run_limit is not None else fanout + 4 * wait_limit + 60.0
+            with tempfile.TemporaryDirectory(prefix=f"reminder-fanout-{n}-") as tmp:
+                started = time.perf_counter()
+                try:
+                    async with asyncio.timeout(run):
+                        await run_fanout(result, Path(tmp), wait_limit, fanout, log)
+                except TimeoutError:
+                    result.ok = False
+                    result.problems.append(f"run exceeded {run:g} s")
+                except AssertionError as error:
+                    result.ok = False
+                    result.problems.append(f"AssertionError: {error}")
+                result.wall_seconds = time.perf_counter() - started
+            print(result.line(), flush=True)
+            print(result.pacing_line(), flush=True)
+            if result.requests_by_route:
+                routes = ", ".join(f"{route} ×{count}" for route, count in result.requests_by_route.most_common())
+                print(f"  REST during the fan-out: {routes}", flush=True)
+            results.append(result)
+    finally:
+        for logger in (cog_logger, dm_logger):
+            logger.removeHandler(log)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--n", type=int, action="append", help="going members; repeat for several (default 300)")
+    parser.add_argument(
+        "--dm-interval",
+        type=float,
+        default=DEFAULT_DM_INTERVAL,
+        help=f"seconds between DMs, set as cog.dm.interval before the fan-out (default {DEFAULT_DM_INTERVAL:g})",
+    )
+    parser.add_argument(
+        "--generous", action="store_true", help="run the emulator with RateLimitConfig.generous() (no limits hit)"
+    )
+    parser.add_argument("--wait", type=float, default=60.0, help="seconds to wait for each setup phase (default 60)")
+    parser.add_argument("--fanout-timeout", type=float, help="limit for run_due() in seconds (default 60 + 1.5 × N)")
+    parser.add_argument(
+        "--run-timeout", type=float, help="hard limit per N in seconds (default: fan-out limit + 4 × wait + 60)"
+    )
+    args = parser.parse_args(argv)
+    sizes = args.n or list(DEFAULT_SIZES)
+    if any(n < 1 for n in sizes):
+        parser.error("--n must be at least 1")
+    if args.dm_interval < 0:
+        parser.error("--dm-interval must not be negative")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # The console shows warnings only; the two cog loggers are raised to INFO for the RetryLog handler.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.WARNING)
+    # discord.py warns at every start that voice support is missing; irrelevant here.
+    logging.getLogger("discord.client").addFilter(lambda rec: "voice will NOT be supported" not in rec.getMessage())
+    results = asyncio.run(
+        main_async(sizes, args.dm_interval, args.generous, args.wait, args.fanout_timeout, args.run_timeout)
+    )
+    print()
+    print(table(results))
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
