@@ -89,13 +89,18 @@ class DirectMessenger:
                 await asyncio.sleep(wait)
             self._last_sent = loop.time()
             try:
-                channel = await self._bot.create_dm(discord.Object(user_id))
+                channel = await self._channel(user_id)
                 kwargs: dict[str, Any] = {"content": message.content, "embed": message.embed}
                 if message.view is not None:
                     kwargs["view"] = message.view
                 if message.nonce is not None:
                     kwargs["nonce"] = message.nonce
                 sent = await channel.send(**kwargs)
+            except discord.NotFound:
+                # The stored channel is gone (rare); forget it so the next attempt opens a fresh one.
+                await members.remember_dm_channel(self._bot.db, user_id, None)
+                log.warning("dm channel gone", extra={"user_id": user_id})
+                return DmOutcome.FAILED, None
             except discord.Forbidden as error:
                 outcome = DmOutcome.REFUSED if error.code == CANNOT_MESSAGE_USER else DmOutcome.FAILED
                 log.info("dm not delivered", extra={"user_id": user_id, "outcome": outcome, "code": error.code})
@@ -105,6 +110,15 @@ class DirectMessenger:
                 return DmOutcome.FAILED, None
             log.info("dm sent", extra={"user_id": user_id})
             return DmOutcome.SENT, sent
+
+    async def _channel(self, user_id: int) -> discord.abc.Messageable:
+        """The member's DM channel: the stored id when we have it, else opened once and stored."""
+        stored = await members.dm_channel(self._bot.db, user_id)
+        if stored is not None:
+            return self._bot.get_partial_messageable(stored, type=discord.ChannelType.private)
+        channel = await self._bot.create_dm(discord.Object(user_id))
+        await members.remember_dm_channel(self._bot.db, user_id, channel.id)
+        return channel
 
     async def send_with_retries(
         self, user_id: int, message: DmMessage, attempts: int = DM_ATTEMPTS, backoff: float = DM_BACKOFF_SECONDS

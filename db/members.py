@@ -108,3 +108,22 @@ async def mark_welcomed(db: Database, guild_id: int, user_id: int, now: datetime
             (instant_to_db(now), instant_to_db(now), guild_id, user_id),
         )
     return changed == 1
+
+
+async def dm_channel(db: Database, user_id: int) -> int | None:
+    async with db.read() as conn:
+        channel_id: int | None = await conn.fetchval("SELECT channel_id FROM dm_channels WHERE user_id = ?", (user_id,))
+    return channel_id
+
+
+async def remember_dm_channel(db: Database, user_id: int, channel_id: int | None) -> None:
+    """Store (or, with None, forget) the member's DM channel id."""
+    async with db.transaction() as conn:
+        if channel_id is None:
+            await conn.execute("DELETE FROM dm_channels WHERE user_id = ?", (user_id,))
+        else:
+            await conn.execute(
+                "INSERT INTO dm_channels (user_id, channel_id) VALUES (?, ?)"
+                " ON CONFLICT (user_id) DO UPDATE SET channel_id = excluded.channel_id",
+                (user_id, channel_id),
+            )

@@ -240,3 +240,17 @@ async def test_a_refused_channel_post_is_retried_later_without_losing_the_dms(
     await cog(bot).run_due()
     assert len(reminder_posts(server)) == 1
     assert len(reminder_dms(server, server.mette)) == 1
+
+
+async def test_dm_channels_are_opened_once_per_member(server: Server, running: RunningBot) -> None:
+    bot = await running.start()
+    post = await create_meeting(server)
+    await server.emu.react(server.mette, post, GOING)
+    await settle_bot(bot)
+    server.clock.now = DAY_BEFORE
+    await cog(bot).run_due()
+    opened = server.emu.count("POST", r"^/users/@me/channels$")
+    bot = await running.restart()  # discord.py's own cache is gone; the stored channel id is not
+    await server.emu.run_command(server.organiser, server.announcements, "meeting remind", options={"meeting": "1"})
+    assert len(reminder_dms(server, server.mette)) == 2
+    assert server.emu.count("POST", r"^/users/@me/channels$") == opened
