@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.config import Language
-from db import members
+from db import members, reminders
 from db.reminders import DeliveryState
 
 if TYPE_CHECKING:
@@ -35,6 +36,11 @@ class DmOutcome(enum.StrEnum):
     SENT = "sent"
     REFUSED = "refused"  # the member does not accept DMs; not retried
     FAILED = "failed"  # another Discord error
+
+
+def delivery_nonce(*parts: int) -> str:
+    """A stable nonce (Discord allows 25 characters) so a repeated send returns the first message."""
+    return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:25]
 
 
 # How a DM outcome is recorded for a reminder's recipient.
@@ -133,6 +139,26 @@ class DirectMessenger:
                 return outcome, sent, attempt
             await asyncio.sleep(backoff * 2**attempt)
         raise AssertionError("unreachable")
+
+    async def deliver(self, reminder_id: int, compose: Callable[[int, Language], DmMessage]) -> int:
+        """DM every recipient of a reminder row not yet reached, recording each outcome as it happens (so a
+        restart resumes with the rest); each DM has a nonce from the row and the member. Returns the retries."""
+        retries = 0
+        for user_id in await reminders.recipients(self._bot.db, reminder_id, DeliveryState.PENDING):
+            message = compose(user_id, await self.language_of(user_id))
+            if message.nonce is None:
+                message = replace(message, nonce=delivery_nonce(reminder_id, user_id))
+            outcome, sent, tries = await self.send_with_retries(user_id, message)
+            retries += tries
+            await reminders.record_delivery(
+                self._bot.db,
+                reminder_id,
+                user_id,
+                DELIVERY_STATE[outcome],
+                sent.id if sent else None,
+                self._bot.clock(),
+            )
+        return retries
 
     async def language_of(self, user_id: int) -> Language:
         """The member's last seen client language, else the network's."""

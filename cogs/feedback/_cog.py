@@ -27,14 +27,14 @@ from bot.feedback import SeasonPoint, bar, format_average, summarise
 from bot.i18n import command_text, msgkey
 from bot.meetings import Meeting, MeetingStatus
 from bot.render import clip, short_date
-from cogs._dm import DELIVERY_STATE, DmMessage
+from cogs._dm import DmMessage
 from cogs._embeds import BRAND_COLOUR
 from cogs._interactions import clean_text
 from cogs._rounds import MeetingRound, job_id
 from cogs.feedback._views import CommentButton, CommentModal, RatingButton, UpvoteButton, VoteButton
 from cogs.meetings._cog import Meetings
 from db import attendance, meetings, polls, reminders, rsvps, topics
-from db.reminders import DeliveryState, Reminder, ReminderState
+from db.reminders import Reminder, ReminderState
 
 log = logging.getLogger(__name__)
 
@@ -94,24 +94,19 @@ class FeedbackPoll(MeetingRound):
                 roster = await rsvps.roster(self.bot.db, meeting.id)
                 audience = [attendee.user_id for attendee in roster.going]
             await reminders.add_recipients(self.bot.db, reminder.id, audience, self.bot.clock())
-        for user_id in await reminders.recipients(self.bot.db, reminder.id, DeliveryState.PENDING):
-            member_language = await self.cog.meetings.dm.language_of(user_id)
+
+        def compose(user_id: int, member_language: Language) -> DmMessage:
             text = self.bot.catalogue.text(
                 member_language,
                 "feedback.dm",
                 title=self.cog.meetings.label(meeting, member_language),
                 question=self.bot.catalogue.text(member_language, "feedback.question"),
             )
-            view = feedback_view(poll.id, self.bot.catalogue.text(member_language, "feedback.comment_button"))
-            outcome, message = await self.cog.meetings.dm.send(user_id, DmMessage(text, view=view))
-            await reminders.record_delivery(
-                self.bot.db,
-                reminder.id,
-                user_id,
-                DELIVERY_STATE[outcome],
-                message.id if message else None,
-                self.bot.clock(),
+            return DmMessage(
+                text, view=feedback_view(poll.id, self.bot.catalogue.text(member_language, "feedback.comment_button"))
             )
+
+        await self.cog.meetings.dm.deliver(reminder.id, compose)
         return ReminderState.SENT
 
 

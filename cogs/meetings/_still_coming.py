@@ -8,14 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.config import Language
 from bot.errors import UserFacingError
 from bot.meetings import Meeting, MeetingStatus
 from bot.rsvp import RsvpState
-from cogs._dm import DELIVERY_STATE, DmMessage
+from cogs._dm import DmMessage
 from cogs._rounds import MeetingRound
 from cogs.meetings._views import StillComingButton
 from db import meetings, reminders, rsvps
-from db.reminders import DeliveryState, Reminder, ReminderState
+from db.reminders import Reminder, ReminderState
 
 if TYPE_CHECKING:
     from bot.client import MikroVirkBot
@@ -41,21 +42,15 @@ class StillComing(MeetingRound):
             return ReminderState.SKIPPED
         now = self.bot.clock()
         await reminders.add_recipients(self.bot.db, reminder.id, [attendee.user_id for attendee in roster.going], now)
-        for user_id in await reminders.recipients(self.bot.db, reminder.id, DeliveryState.PENDING):
-            language = await self.cog.dm.language_of(user_id)
+
+        def compose(user_id: int, language: Language) -> DmMessage:
             view = discord.ui.View(timeout=None)
             view.add_item(StillComingButton(meeting.id, "yes", self.bot.catalogue.text(language, "still.yes")))
             view.add_item(StillComingButton(meeting.id, "no", self.bot.catalogue.text(language, "still.no")))
             text = self.bot.catalogue.text(language, "still.question", title=self.cog.label(meeting, language))
-            outcome, message = await self.cog.dm.send(user_id, DmMessage(text, view=view))
-            await reminders.record_delivery(
-                self.bot.db,
-                reminder.id,
-                user_id,
-                DELIVERY_STATE[outcome],
-                message.id if message else None,
-                self.bot.clock(),
-            )
+            return DmMessage(text, view=view)
+
+        await self.cog.dm.deliver(reminder.id, compose)
         return ReminderState.SENT
 
     async def answered(self, interaction: discord.Interaction[Any], meeting_id: int, coming: bool) -> None:

@@ -13,11 +13,11 @@ from bot.errors import UserFacingError
 from bot.i18n import msgkey
 from bot.meetings import Meeting, MeetingFormat, MeetingStatus
 from bot.program import SlotKind, SlotStatus, intro_refusal, volunteer_refusal
-from cogs._dm import DELIVERY_STATE, DmMessage, DmOutcome
+from cogs._dm import DmMessage, DmOutcome
 from cogs._rounds import MeetingRound
 from cogs.program._views import IntroAnswerButton
 from db import meetings, members, program, reminders
-from db.reminders import DeliveryState, Reminder, ReminderState
+from db.reminders import Reminder, ReminderState
 
 if TYPE_CHECKING:
     from bot.client import MikroVirkBot
@@ -161,8 +161,8 @@ class IntroInvitations(MeetingRound):
             since = now - timedelta(days=self.bot.config.program.newcomer_days)
             invitees = await program.newcomers_to_invite(self.bot.db, meeting.id, since, now)
             await reminders.add_recipients(self.bot.db, reminder.id, invitees, now)
-        for user_id in await reminders.recipients(self.bot.db, reminder.id, DeliveryState.PENDING):
-            language = await self.meetings_cog.dm.language_of(user_id)
+
+        def compose(user_id: int, language: Language) -> DmMessage:
             view = discord.ui.View(timeout=None)
             view.add_item(IntroAnswerButton(meeting.id, "yes", self.bot.catalogue.text(language, "intro.yes")))
             view.add_item(IntroAnswerButton(meeting.id, "no", self.bot.catalogue.text(language, "intro.no")))
@@ -172,13 +172,7 @@ class IntroInvitations(MeetingRound):
                 title=self.meetings_cog.label(meeting, language),
                 minutes=self.bot.config.program.intro_minutes,
             )
-            outcome, message = await self.meetings_cog.dm.send(user_id, DmMessage(text, view=view))
-            await reminders.record_delivery(
-                self.bot.db,
-                reminder.id,
-                user_id,
-                DELIVERY_STATE[outcome],
-                message.id if message else None,
-                self.bot.clock(),
-            )
+            return DmMessage(text, view=view)
+
+        await self.meetings_cog.dm.deliver(reminder.id, compose)
         return ReminderState.SENT

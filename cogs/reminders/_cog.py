@@ -9,7 +9,6 @@ rows left in "sending" with the recipients not yet reached.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from datetime import date, timedelta
 
@@ -33,7 +32,7 @@ from bot.reminders import (
     wording,
 )
 from bot.render import ProgramEntry, clip, local_date, local_month, reminder_card
-from cogs._dm import DELIVERY_STATE, DirectMessenger, DmMessage
+from cogs._dm import DirectMessenger, DmMessage, delivery_nonce
 from cogs._embeds import BRAND_COLOUR, card_embed
 from cogs._rounds import job_id
 from db import meetings, members, program, reminders, rsvps
@@ -45,11 +44,6 @@ OUR_KINDS = (BEFORE_PREFIX, MONTHLY_PREFIX, MANUAL_PREFIX)
 # A reminder whose channel post Discord refuses is tried again after 1, 2, 4, 8 minutes, then given up (logged).
 MAX_ATTEMPTS = 5
 RETRY_BACKOFF = timedelta(minutes=1)
-
-
-def nonce(*parts: int) -> str:
-    """A stable nonce (Discord allows 25 characters) so a repeated send returns the first message."""
-    return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:25]
 
 
 class Reminders(commands.Cog):
@@ -242,21 +236,19 @@ class Reminders(commands.Cog):
                 self.bot.catalogue,
             )
             channel = self.bot.get_partial_messageable(self.bot.config.discord.announcements_channel_id)
-            posted = await channel.send(embed=card_embed(card), nonce=nonce(reminder.id))
+            posted = await channel.send(embed=card_embed(card), nonce=delivery_nonce(reminder.id))
             await reminders.set_channel_message(self.bot.db, reminder.id, posted.id, self.bot.clock())
         answered = [a.user_id for a in (*roster.going, *roster.maybe)]
         opted_out = await members.without_dm_reminders(self.bot.db, self.guild_id, answered)
         await reminders.add_recipients(
             self.bot.db, reminder.id, [user for user in answered if user not in opted_out], self.bot.clock()
         )
-        retries = 0
-        for user_id in await reminders.recipients(self.bot.db, reminder.id, DeliveryState.PENDING):
-            language = await self.dm.language_of(user_id)
-            when = self._when(reminder, meeting, language)
+
+        def compose(user_id: int, language: Language) -> DmMessage:
             text = self.bot.catalogue.text(
                 language,
                 "reminder.dm",
-                when=when,
+                when=self._when(reminder, meeting, language),
                 title=clip(local_date(meeting.local_start, language), 80),
                 time=f"{meeting.local_start:%H:%M}",
                 venue=meeting.venue,
@@ -264,19 +256,9 @@ class Reminders(commands.Cog):
             )
             if late:
                 text = f"{self.bot.catalogue.text(language, 'reminder.late')}\n{text}"
-            text += "\n" + self.bot.catalogue.text(language, "reminder.dm_off_hint")
-            outcome, message, tries = await self.dm.send_with_retries(
-                user_id, DmMessage(text, nonce=nonce(reminder.id, user_id))
-            )
-            retries += tries
-            await reminders.record_delivery(
-                self.bot.db,
-                reminder.id,
-                user_id,
-                DELIVERY_STATE[outcome],
-                message.id if message else None,
-                self.bot.clock(),
-            )
+            return DmMessage(text + "\n" + self.bot.catalogue.text(language, "reminder.dm_off_hint"))
+
+        retries = await self.dm.deliver(reminder.id, compose)
         await reminders.finish(self.bot.db, reminder.id, ReminderState.SENT, self.bot.clock())
         log.info(
             "reminder sent",
@@ -311,11 +293,14 @@ class Reminders(commands.Cog):
                     ),
                 )
                 target = self.bot.config.discord.announcements_channel_id
-                posted = await self.bot.get_partial_messageable(target).send(embed=embed, nonce=nonce(reminder.id))
+                posted = await self.bot.get_partial_messageable(target).send(
+                    embed=embed, nonce=delivery_nonce(reminder.id)
+                )
             else:
                 target = self.bot.config.discord.organisers_channel_id
                 posted = await self.bot.get_partial_messageable(target).send(
-                    self.bot.catalogue.text(language, "monthly.none", month=month_name), nonce=nonce(reminder.id)
+                    self.bot.catalogue.text(language, "monthly.none", month=month_name),
+                    nonce=delivery_nonce(reminder.id),
                 )
             await reminders.set_channel_message(self.bot.db, reminder.id, posted.id, self.bot.clock())
         await reminders.finish(self.bot.db, reminder.id, ReminderState.SENT, self.bot.clock())
