@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
@@ -18,6 +19,23 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 S = TypeVar("S")
+
+
+class IdButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:id-button:(?P<unused>\d+)"):
+    """A persistent button whose custom id carries what it acts on (``mv:ics:42``).
+
+    Subclasses give their own template; its named groups are the constructor's arguments (digits become ints), so
+    a click after a restart rebuilds the button from the id alone. This base itself is never registered.
+    """
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> IdButton:
+        arguments = {name: int(value) if value.isdigit() else value for name, value in match.groupdict().items()}
+        factory: Any = cls
+        button: IdButton = factory(**arguments)
+        return button
 
 
 def answers_errors(

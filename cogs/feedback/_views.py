@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from cogs._interactions import answers_errors
+from cogs._interactions import IdButton, answers_errors
 
 if TYPE_CHECKING:
     from bot.client import MikroVirkBot
@@ -22,7 +21,7 @@ def feedback_cog(interaction: discord.Interaction[Any]) -> Feedback:
     return cast("Feedback", bot.get_cog("Feedback"))
 
 
-class RatingButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:fb:(?P<poll>\d+):(?P<rating>[1-5])"):
+class RatingButton(IdButton, template=r"mv:fb:(?P<poll_id>\d+):(?P<rating>[1-5])"):
     def __init__(self, poll_id: int, rating: int) -> None:
         super().__init__(
             discord.ui.Button(
@@ -32,18 +31,12 @@ class RatingButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv
         self.poll_id = poll_id
         self.rating = rating
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> RatingButton:
-        return cls(int(match["poll"]), int(match["rating"]))
-
     @answers_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await feedback_cog(interaction).rate(interaction, self.poll_id, self.rating)
 
 
-class CommentButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:fbc:(?P<poll>\d+)"):
+class CommentButton(IdButton, template=r"mv:fbc:(?P<poll_id>\d+)"):
     def __init__(self, poll_id: int, label: str = "") -> None:
         super().__init__(
             discord.ui.Button(
@@ -51,12 +44,6 @@ class CommentButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"m
             )
         )
         self.poll_id = poll_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> CommentButton:
-        return cls(int(match["poll"]))
 
     @answers_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
@@ -81,7 +68,7 @@ class CommentModal(discord.ui.Modal):
         await feedback_cog(interaction).save_comment(interaction, self.poll_id, self.comment.value)
 
 
-class UpvoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:up:(?P<topic>\d+)"):
+class UpvoteButton(IdButton, template=r"mv:up:(?P<topic_id>\d+)"):
     def __init__(self, topic_id: int, count: int = 0) -> None:
         super().__init__(
             discord.ui.Button(
@@ -90,18 +77,12 @@ class UpvoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv
         )
         self.topic_id = topic_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> UpvoteButton:
-        return cls(int(match["topic"]))
-
     @answers_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await feedback_cog(interaction).upvote(interaction, self.topic_id)
 
 
-class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:pv:(?P<poll>\d+):(?P<option>\d)"):
+class VoteButton(IdButton, template=r"mv:pv:(?P<poll_id>\d+):(?P<option>\d)"):
     def __init__(self, poll_id: int, option: int, label: str = "") -> None:
         super().__init__(
             discord.ui.Button(
@@ -112,12 +93,6 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:p
         )
         self.poll_id = poll_id
         self.option = option
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> VoteButton:
-        return cls(int(match["poll"]), int(match["option"]))
 
     @answers_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:

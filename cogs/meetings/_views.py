@@ -6,12 +6,11 @@ working after a restart without any per-message state.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from cogs._interactions import answers_errors
+from cogs._interactions import IdButton, answers_errors
 
 if TYPE_CHECKING:
     from bot.client import MikroVirkBot
@@ -27,7 +26,7 @@ def meetings_cog(interaction: discord.Interaction[Any]) -> Meetings:
     return cast("Meetings", bot.get_cog("Meetings"))
 
 
-class CalendarButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:ics:(?P<meeting>\d+)"):
+class CalendarButton(IdButton, template=r"mv:ics:(?P<meeting_id>\d+)"):
     def __init__(self, meeting_id: int, label: str = "") -> None:
         super().__init__(
             discord.ui.Button(
@@ -36,18 +35,12 @@ class CalendarButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"
         )
         self.meeting_id = meeting_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> CalendarButton:
-        return cls(int(match["meeting"]))
-
     @answers_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await meetings_cog(interaction).send_calendar_entry(interaction, self.meeting_id)
 
 
-class GuestsButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:guests:(?P<meeting>\d+)"):
+class GuestsButton(IdButton, template=r"mv:guests:(?P<meeting_id>\d+)"):
     def __init__(self, meeting_id: int, label: str = "") -> None:
         super().__init__(
             discord.ui.Button(
@@ -56,18 +49,12 @@ class GuestsButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv
         )
         self.meeting_id = meeting_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> GuestsButton:
-        return cls(int(match["meeting"]))
-
     @answers_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await meetings_cog(interaction).open_guests(interaction, self.meeting_id)
 
 
-class AddGuestButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:guest-add:(?P<meeting>\d+)"):
+class AddGuestButton(IdButton, template=r"mv:guest-add:(?P<meeting_id>\d+)"):
     def __init__(self, meeting_id: int, label: str = "") -> None:
         super().__init__(
             discord.ui.Button(
@@ -76,18 +63,12 @@ class AddGuestButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"
         )
         self.meeting_id = meeting_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> AddGuestButton:
-        return cls(int(match["meeting"]))
-
     @answers_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await meetings_cog(interaction).ask_for_guest(interaction, self.meeting_id)
 
 
-class RemoveGuestButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:guest-del:(?P<guest>\d+)"):
+class RemoveGuestButton(IdButton, template=r"mv:guest-del:(?P<guest_id>\d+)"):
     def __init__(self, guest_id: int, label: str = "") -> None:
         super().__init__(
             discord.ui.Button(
@@ -96,20 +77,12 @@ class RemoveGuestButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template
         )
         self.guest_id = guest_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> RemoveGuestButton:
-        return cls(int(match["guest"]))
-
     @answers_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await meetings_cog(interaction).remove_guest(interaction, self.guest_id)
 
 
-class StillComingButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:still:(?P<meeting>\d+):(?P<answer>yes|no)"
-):
+class StillComingButton(IdButton, template=r"mv:still:(?P<meeting_id>\d+):(?P<answer>yes|no)"):
     """The answer to "Still coming?" in a DM: yes keeps the seat, no frees it for the waiting list at once."""
 
     def __init__(self, meeting_id: int, answer: str, label: str = "") -> None:
@@ -125,18 +98,12 @@ class StillComingButton(
         self.meeting_id = meeting_id
         self.answer = answer
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> StillComingButton:
-        return cls(int(match["meeting"]), match["answer"])
-
     @answers_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await meetings_cog(interaction).still_coming.answered(interaction, self.meeting_id, self.answer == "yes")
 
 
-class CheckInButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:in:(?P<meeting>\d+)"):
+class CheckInButton(IdButton, template=r"mv:in:(?P<meeting_id>\d+)"):
     """Shown on the announcement from an hour before a meeting until it ends."""
 
     def __init__(self, meeting_id: int, label: str = "") -> None:
@@ -146,12 +113,6 @@ class CheckInButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"m
             )
         )
         self.meeting_id = meeting_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> CheckInButton:
-        return cls(int(match["meeting"]))
 
     @answers_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:

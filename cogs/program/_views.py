@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from cogs._interactions import answers_errors
+from cogs._interactions import IdButton, answers_errors
 
 if TYPE_CHECKING:
     from bot.client import MikroVirkBot
@@ -19,7 +18,7 @@ def program_cog(interaction: discord.Interaction[Any]) -> Program:
     return cast("Program", bot.get_cog("Program"))
 
 
-class WithdrawButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:hs-withdraw:(?P<meeting>\d+)"):
+class WithdrawButton(IdButton, template=r"mv:hs-withdraw:(?P<meeting_id>\d+)"):
     def __init__(self, meeting_id: int, label: str = "") -> None:
         super().__init__(
             discord.ui.Button(
@@ -28,20 +27,12 @@ class WithdrawButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"
         )
         self.meeting_id = meeting_id
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> WithdrawButton:
-        return cls(int(match["meeting"]))
-
     @answers_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await program_cog(interaction).withdraw(interaction, self.meeting_id)
 
 
-class IntroAnswerButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:intro:(?P<meeting>\d+):(?P<answer>yes|no)"
-):
+class IntroAnswerButton(IdButton, template=r"mv:intro:(?P<meeting_id>\d+):(?P<answer>yes|no)"):
     """A newcomer's answer to the invitation to present: persistent, so it works after a restart."""
 
     def __init__(self, meeting_id: int, answer: str, label: str = "") -> None:
@@ -57,18 +48,12 @@ class IntroAnswerButton(
         self.meeting_id = meeting_id
         self.answer = answer
 
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> IntroAnswerButton:
-        return cls(int(match["meeting"]), match["answer"])
-
     @answers_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         await program_cog(interaction).newcomers.answered(interaction, self.meeting_id, self.answer == "yes")
 
 
-class BriefButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:brief:(?P<meeting>\d+)"):
+class BriefButton(IdButton, template=r"mv:brief:(?P<meeting_id>\d+)"):
     """Opens the form for the hot-seat brief; works from the confirmation DM at any later time."""
 
     def __init__(self, meeting_id: int, label: str = "") -> None:
@@ -78,12 +63,6 @@ class BriefButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:
             )
         )
         self.meeting_id = meeting_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> BriefButton:
-        return cls(int(match["meeting"]))
 
     @answers_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
