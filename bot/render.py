@@ -8,10 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
 
 from bot.config import Language
+from bot.feedback import format_average
 from bot.i18n import Catalogue, msgkey
 from bot.meetings import Meeting, MeetingFormat, MeetingStatus
 from bot.rsvp import Roster, seats_free
@@ -69,6 +72,14 @@ def clip(text: str, limit: int) -> str:
 def local_date(instant: datetime, language: Language) -> str:
     """A date as people write it in ``language`` ("tirsdag 1. december 2026")."""
     return format_datetime(instant, _DATE_PATTERN[language], locale=_BABEL_LOCALE[language])
+
+
+def one_decimal(value: float | None, language: Language) -> str:
+    """A rating average as people write it: "4,3" in Danish, "4.3" in English; "—" when there is none."""
+    if value is None:
+        return format_average(value)
+    # format_average rounds halves up as people expect; Babel writes the result with the language's decimal mark.
+    return format_decimal(Decimal(format_average(value)), format="0.0", locale=_BABEL_LOCALE[language])
 
 
 def short_date(instant: datetime, language: Language) -> str:

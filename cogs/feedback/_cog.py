@@ -23,10 +23,10 @@ from bot.checks import organiser_only
 from bot.client import MikroVirkBot
 from bot.config import Language, parse_offset
 from bot.errors import UserFacingError
-from bot.feedback import SeasonPoint, bar, format_average, summarise
+from bot.feedback import SeasonPoint, bar, summarise
 from bot.i18n import command_text, msgkey
 from bot.meetings import Meeting, MeetingStatus
-from bot.render import clip, short_date
+from bot.render import clip, one_decimal, short_date
 from cogs._dm import DmMessage
 from cogs._embeds import BRAND_COLOUR
 from cogs._interactions import clean_text
@@ -265,7 +265,7 @@ class Feedback(commands.Cog):
             description=self._text(
                 language,
                 "feedback.results_summary",
-                average=format_average(summary.average),
+                average=one_decimal(summary.average, language),
                 answers=summary.answers,
                 attendees=summary.attendees,
             )

@@ -108,7 +108,7 @@ async def test_check_in_and_the_feedback_poll_after_the_meeting(server: Server, 
         server.organiser, server.announcements, "feedback results", options={"meeting": "1"}
     )
     embed = results.followups[0].embeds[0]
-    assert "Gennemsnit **4.0** · 2 svar fra 2 deltagere" in embed["description"]
+    assert "Gennemsnit **4,0** · 2 svar fra 2 deltagere" in embed["description"]
     assert "Mere tid til netværk @everyone" in embed["fields"][0]["value"]
     names = sorted(a["filename"] for a in results.followups[0].attachments)
     assert names == ["ratings.png", "season.png"]
