@@ -38,8 +38,7 @@ from unittest import mock
 
 from bot.rsvp import RsvpState
 from db import meetings, rsvps
-from tests.clock import FakeClock
-from tests.e2e.conftest import START, RunningBot, Server, settle_bot, write_config
+from tests.e2e.conftest import RunningBot, Server, build_server, settle_bot
 from tests.fakediscord import FakeDiscord, FakeMessage
 
 GOING = "✅"
@@ -151,34 +150,11 @@ async def run_burst(result: Result, workdir: Path, wait_limit: float) -> None:
     n = result.n
     async with FakeDiscord() as emu:
         with emu.patch_discord():
-            guild = emu.add_guild("MikroVirk")
-            announcements = guild.add_text_channel("annonceringer")
-            organisers_channel = guild.add_text_channel("styregruppen")
-            organiser_role = guild.add_role("Arrangør")
-            organiser = emu.add_user("Birgitte", locale="da")
-            mette = emu.add_user("Mette", locale="da")
-            john = emu.add_user("John", locale="en-US")
-            guild.add_member(organiser, roles=[organiser_role])
-            guild.add_member(mette)
-            guild.add_member(john)
+            server = build_server(emu, workdir)
+            guild, announcements, organiser = server.guild, server.announcements, server.organiser
             members = [emu.add_user(f"Medlem{index:04d}", locale="da") for index in range(n)]
             for member in members:
                 guild.add_member(member)
-            config_path = write_config(
-                workdir / "config.toml", guild, announcements.id, organisers_channel.id, organiser_role.id
-            )
-            server = Server(
-                emu=emu,
-                guild=guild,
-                announcements=announcements,
-                organisers_channel=organisers_channel,
-                organiser_role=organiser_role,
-                organiser=organiser,
-                mette=mette,
-                john=john,
-                config_path=config_path,
-                clock=FakeClock(START),
-            )
             runner = RunningBot(server)
             try:
                 bot = await runner.start()

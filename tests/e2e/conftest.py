@@ -61,35 +61,40 @@ path = "bot.sqlite3"
     return path
 
 
+def build_server(emu: FakeDiscord, workdir: Path) -> Server:
+    """The MikroVirk server in the emulator: channels, the organiser role, three people and a config file."""
+    guild = emu.add_guild("MikroVirk")
+    announcements = guild.add_text_channel("annonceringer")
+    organisers_channel = guild.add_text_channel("styregruppen")
+    organiser_role = guild.add_role("Arrangør")
+    organiser = emu.add_user("Birgitte", locale="da")
+    mette = emu.add_user("Mette", locale="da")
+    john = emu.add_user("John", locale="en-US")
+    guild.add_member(organiser, roles=[organiser_role])
+    guild.add_member(mette)
+    guild.add_member(john)
+    config_path = write_config(
+        workdir / "config.toml", guild, announcements.id, organisers_channel.id, organiser_role.id
+    )
+    return Server(
+        emu=emu,
+        guild=guild,
+        announcements=announcements,
+        organisers_channel=organisers_channel,
+        organiser_role=organiser_role,
+        organiser=organiser,
+        mette=mette,
+        john=john,
+        config_path=config_path,
+        clock=FakeClock(START),
+    )
+
+
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[Server]:
     async with FakeDiscord() as emu:
         with emu.patch_discord():
-            guild = emu.add_guild("MikroVirk")
-            announcements = guild.add_text_channel("annonceringer")
-            organisers_channel = guild.add_text_channel("styregruppen")
-            organiser_role = guild.add_role("Arrangør")
-            organiser = emu.add_user("Birgitte", locale="da")
-            mette = emu.add_user("Mette", locale="da")
-            john = emu.add_user("John", locale="en-US")
-            guild.add_member(organiser, roles=[organiser_role])
-            guild.add_member(mette)
-            guild.add_member(john)
-            config_path = write_config(
-                tmp_path / "config.toml", guild, announcements.id, organisers_channel.id, organiser_role.id
-            )
-            yield Server(
-                emu=emu,
-                guild=guild,
-                announcements=announcements,
-                organisers_channel=organisers_channel,
-                organiser_role=organiser_role,
-                organiser=organiser,
-                mette=mette,
-                john=john,
-                config_path=config_path,
-                clock=FakeClock(START),
-            )
+            yield build_server(emu, tmp_path)
             emu.assert_healthy()  # no unknown routes, no emulator errors
 
 
