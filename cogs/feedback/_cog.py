@@ -25,7 +25,7 @@ from bot.config import Language, parse_offset
 from bot.errors import UserFacingError
 from bot.feedback import SeasonPoint, bar, summarise
 from bot.i18n import command_text, msgkey
-from bot.meetings import Meeting, MeetingStatus
+from bot.meetings import Meeting
 from bot.render import clip, one_decimal, short_date
 from cogs._dm import DmMessage
 from cogs._embeds import BRAND_COLOUR
@@ -326,11 +326,7 @@ class Feedback(commands.Cog):
     @organiser_only()
     async def show_results(self, interaction: discord.Interaction[MikroVirkBot], meeting: str) -> None:
         language = self.bot.language_of(interaction)
-        target = None
-        if meeting.strip().isdigit():
-            target = await meetings.get_meeting(self.bot.db, self.guild_id, int(meeting.strip()))
-        if target is None:
-            raise UserFacingError("meeting.errors.unknown_meeting", typed=clip(meeting, 50))
+        target = await self.meetings.meeting_option(meeting, coming_only=False)
         await interaction.response.defer(ephemeral=True, thinking=True)
         embed, files = await self.results(target, language, with_season=True)
         await interaction.followup.send(embed=embed, files=files, ephemeral=True)
@@ -451,11 +447,7 @@ class Feedback(commands.Cog):
     async def plan_topic(self, interaction: discord.Interaction[MikroVirkBot], topic: str, meeting: str) -> None:
         language = self.bot.language_of(interaction)
         idea = await self._topic(topic)
-        target = (
-            await meetings.get_meeting(self.bot.db, self.guild_id, int(meeting)) if meeting.strip().isdigit() else None
-        )
-        if target is None or target.status is MeetingStatus.CANCELLED:
-            raise UserFacingError("meeting.errors.unknown_meeting", typed=clip(meeting, 50))
+        target = await self.meetings.meeting_option(meeting)
         await topics.set_status(self.bot.db, idea.id, "planned", target.id)
         self.meetings.announcer.request_refresh(target.id)
         await interaction.response.send_message(

@@ -138,7 +138,7 @@ class Meetings(commands.Cog):
     def _text(self, language: Language, key: str, /, **params: object) -> str:
         return self.bot.catalogue.text(language, key, **params)
 
-    async def _meeting_option(self, value: str, *, coming_only: bool = True) -> Meeting:
+    async def meeting_option(self, value: str, *, coming_only: bool = True) -> Meeting:
         """The meeting an autocomplete option names; anything else is an unknown meeting."""
         meeting = None
         if value.strip().isdigit():
@@ -666,7 +666,7 @@ class Meetings(commands.Cog):
         description: Range[str, 1, DESCRIPTION_MAX] | None = None,
     ) -> None:
         language = self._language(interaction)
-        current = await self._meeting_option(meeting)
+        current = await self.meeting_option(meeting)
         starts_at = None
         if date is not None or time is not None:
             local = current.local_start
@@ -760,7 +760,7 @@ class Meetings(commands.Cog):
         reason: Range[str, 1, REASON_MAX] | None = None,
     ) -> None:
         language = self._language(interaction)
-        current = await self._meeting_option(meeting)
+        current = await self.meeting_option(meeting)
         why = clean_text(reason, REASON_MAX, self._text(language, "fields.reason"))
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.lock(current.id):
@@ -796,7 +796,7 @@ class Meetings(commands.Cog):
     @organiser_only()
     async def attendees(self, interaction: discord.Interaction[MikroVirkBot], meeting: str) -> None:
         language = self._language(interaction)
-        current = await self._meeting_option(meeting, coming_only=False)
+        current = await self.meeting_option(meeting, coming_only=False)
         roster = await rsvps.roster(self.bot.db, current.id)
 
         def more(count: int) -> str:
@@ -864,7 +864,7 @@ class Meetings(commands.Cog):
         self, interaction: discord.Interaction[MikroVirkBot], meeting: str, member: discord.Member
     ) -> None:
         language = self._language(interaction)
-        current = await self._meeting_option(meeting, coming_only=False)
+        current = await self.meeting_option(meeting, coming_only=False)
         if current.status is MeetingStatus.CANCELLED or current.starts_at - CHECKIN_OPENS_BEFORE > self.bot.clock():
             raise UserFacingError("checkin.errors.not_yet")
         new = await attendance.check_in(self.bot.db, current.id, member.id, "organiser", self.bot.clock())
@@ -881,7 +881,7 @@ class Meetings(commands.Cog):
     @organiser_only()
     async def remind(self, interaction: discord.Interaction[MikroVirkBot], meeting: str) -> None:
         language = self._language(interaction)
-        current = await self._meeting_option(meeting)
+        current = await self.meeting_option(meeting)
         if current.starts_at <= self.bot.clock():
             raise UserFacingError("meeting.errors.started")
         reminders_cog = self.bot.get_cog("Reminders")

@@ -85,14 +85,6 @@ class Program(commands.Cog):
     async def any_meeting_autocomplete(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
         return await self.meetings_cog.meeting_autocomplete(interaction, current)
 
-    async def _meeting(self, value: str) -> Meeting:
-        meeting = None
-        if value.strip().isdigit():
-            meeting = await meetings.get_meeting(self.bot.db, self.bot.config.discord.guild_id, int(value.strip()))
-        if meeting is None:
-            raise UserFacingError("meeting.errors.unknown_meeting", typed=clip(value, 50))
-        return meeting
-
     async def _refuse(self, language: Language, reason: str) -> UserFacingError:
         """A refusal that points to the next 2.0 meeting, or says none is planned."""
         upcoming = await self.next_growth_meeting()
@@ -126,7 +118,11 @@ class Program(commands.Cog):
         slot = SlotKind(kind.value)
         one_liner = clean_text(topic, TOPIC_MAX, self._text(language, "fields.topic"))
         assert one_liner is not None
-        target = await self._meeting(meeting) if meeting else await self.next_growth_meeting()
+        target = (
+            await self.meetings_cog.meeting_option(meeting, coming_only=False)
+            if meeting
+            else await self.next_growth_meeting()
+        )
         if target is None:
             raise UserFacingError("program.errors.no_growth_meeting")
         refusal = volunteer_refusal(target, slot, self.bot.clock())
@@ -225,7 +221,7 @@ class Program(commands.Cog):
     async def intro(self, interaction: discord.Interaction[MikroVirkBot], meeting: str | None = None) -> None:
         target: Meeting | None
         if meeting:
-            target = await self._meeting(meeting)
+            target = await self.meetings_cog.meeting_option(meeting, coming_only=False)
         else:
             coming = await meetings.coming_meetings(self.bot.db, self.bot.config.discord.guild_id, self.bot.clock())
             target = next(
@@ -243,7 +239,7 @@ class Program(commands.Cog):
     @organiser_only()
     async def show(self, interaction: discord.Interaction[MikroVirkBot], meeting: str) -> None:
         language = self.bot.language_of(interaction)
-        target = await self._meeting(meeting)
+        target = await self.meetings_cog.meeting_option(meeting, coming_only=False)
         signups = fairness_order(await program.volunteers(self.bot.db, target.id))
         lines = [self._line(volunteer, language) for volunteer in signups]
         embed = discord.Embed(
@@ -278,7 +274,7 @@ class Program(commands.Cog):
         self, interaction: discord.Interaction[MikroVirkBot], meeting: str, slot: Choice[str], member: discord.Member
     ) -> None:
         language = self.bot.language_of(interaction)
-        target = await self._meeting(meeting)
+        target = await self.meetings_cog.meeting_option(meeting, coming_only=False)
         kind = SlotKind(slot.value)
         refusal = volunteer_refusal(target, kind, self.bot.clock())
         if refusal is not None:
@@ -338,7 +334,7 @@ class Program(commands.Cog):
         self, interaction: discord.Interaction[MikroVirkBot], meeting: str, member: discord.Member
     ) -> None:
         language = self.bot.language_of(interaction)
-        target = await self._meeting(meeting)
+        target = await self.meetings_cog.meeting_option(meeting, coming_only=False)
         before = await program.unassign(self.bot.db, target.id, member.id, self.bot.clock())
         if before is None:
             raise UserFacingError("program.errors.not_assigned")
