@@ -54,14 +54,14 @@ class CommentModal(discord.ui.Modal):
     def __init__(self, poll_id: int, title: str, label: str, placeholder: str) -> None:
         super().__init__(title=title[:45], custom_id=f"mv:fbc-modal:{poll_id}", timeout=1800)
         self.poll_id = poll_id
+        # The input sits in a Label (type 18): a text input directly in an action row is deprecated in modals.
         self.comment: discord.ui.TextInput[CommentModal] = discord.ui.TextInput(
-            label=label[:45],
             custom_id="comment",
             style=discord.TextStyle.paragraph,
             max_length=COMMENT_MAX,
             placeholder=placeholder[:100],
         )
-        self.add_item(self.comment)
+        self.add_item(discord.ui.Label(text=label[:45], component=self.comment))
 
     @answers_errors
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:

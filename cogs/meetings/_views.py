@@ -125,14 +125,15 @@ class GuestModal(discord.ui.Modal):
     def __init__(self, meeting_id: int, title: str, name_label: str, business_label: str) -> None:
         super().__init__(title=title[:45], custom_id=f"mv:guest-modal:{meeting_id}", timeout=900)
         self.meeting_id = meeting_id
+        # Each input sits in a Label (type 18): a text input directly in an action row is deprecated in modals.
         self.guest_name: discord.ui.TextInput[GuestModal] = discord.ui.TextInput(
-            label=name_label[:45], custom_id="name", max_length=GUEST_NAME_MAX, required=True
+            custom_id="name", max_length=GUEST_NAME_MAX, required=True
         )
         self.business: discord.ui.TextInput[GuestModal] = discord.ui.TextInput(
-            label=business_label[:45], custom_id="business", max_length=GUEST_BUSINESS_MAX, required=False
+            custom_id="business", max_length=GUEST_BUSINESS_MAX, required=False
         )
-        self.add_item(self.guest_name)
-        self.add_item(self.business)
+        self.add_item(discord.ui.Label(text=name_label[:45], component=self.guest_name))
+        self.add_item(discord.ui.Label(text=business_label[:45], component=self.business))
 
     @answers_errors
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:

@@ -73,8 +73,8 @@ class BriefModal(discord.ui.Modal):
     def __init__(self, meeting_id: int, title: str, label: str, placeholder: str, current: str | None) -> None:
         super().__init__(title=title[:45], custom_id=f"mv:brief-modal:{meeting_id}", timeout=1800)
         self.meeting_id = meeting_id
+        # The input sits in a Label (type 18): a text input directly in an action row is deprecated in modals.
         self.brief: discord.ui.TextInput[BriefModal] = discord.ui.TextInput(
-            label=label[:45],
             custom_id="brief",
             style=discord.TextStyle.paragraph,
             max_length=BRIEF_MAX,
@@ -82,7 +82,7 @@ class BriefModal(discord.ui.Modal):
             default=current,
             required=True,
         )
-        self.add_item(self.brief)
+        self.add_item(discord.ui.Label(text=label[:45], component=self.brief))
 
     @answers_errors
     async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
