@@ -3,7 +3,7 @@
 For each N a fresh loopback Discord (tests/fakediscord, Discord-like rate limits on unless ``--generous``) and the real
 bot are started, with N members in the guild before the bot starts. An organiser creates one meeting, all N react ✅
 and the bot settles until the N RSVPs are in the database. Then the bot's clock is moved to the reminder's due moment
-and ``Reminders.run_due()`` is awaited and timed. Measured:
+and ``bot.rounds.run_due()`` is awaited and timed. Measured:
 
 * seconds from calling ``run_due()`` until the last reminder DM was delivered (and DMs/s), and until it returned,
 * reminder DMs delivered: ``emu.dms_to(member)`` must be exactly one reminder DM per member, nothing else,
@@ -39,19 +39,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import cast
 
 from bot.client import MikroVirkBot
+from bot.rounds import RoundKind
 from bot.rsvp import RsvpState
-from cogs._dm import DEFAULT_DM_INTERVAL
-from cogs.reminders._cog import Reminders
-from db import meetings, reminders, rsvps
+from bot.services.dm import DEFAULT_DM_INTERVAL
+from db import meetings, rounds, rsvps
 from tests.e2e.conftest import RunningBot, Server, build_server, settle_bot
 from tests.fakediscord import BucketLimit, FakeDiscord, FakeMessage, FakeUser, RateLimitConfig
 
 GOING = "✅"
 DEFAULT_SIZES = (300,)
-REMINDER_KIND = "before:1d"
+REMINDER_KEY = (RoundKind.REMINDER, "1d")
 # The default meeting: 1 December 2026 17:30 Copenhagen = 16:30 UTC; "1 day before" is 30 November 16:30 UTC.
 DAY_BEFORE = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)
 DM_CREATE_ROUTE = "POST /users/@me/channels"
@@ -185,13 +184,6 @@ def reminder_posts(server: Server) -> list[FakeMessage]:
     ]
 
 
-def cog_of(bot: MikroVirkBot) -> Reminders:
-    cog = bot.get_cog("Reminders")
-    if cog is None:
-        raise AssertionError("the Reminders cog is not loaded")
-    return cast(Reminders, cog)
-
-
 async def wait_for_going(bot: MikroVirkBot, meeting_id: int, n: int, limit: float) -> int:
     """Poll the database until ``n`` going RSVPs are stored; the count seen last."""
     deadline = time.monotonic() + limit
@@ -237,23 +229,22 @@ async def run_fanout(result: Result, workdir: Path, wait_limit: float, fanout_li
                 if any(emu.dms_to(member) for member in members):
                     raise AssertionError("members got DMs before the reminder was due")
 
-                rows = {r.kind: r for r in await reminders.for_meeting(bot.db, meeting.id)}
-                if REMINDER_KIND not in rows:
-                    raise AssertionError(f"no {REMINDER_KIND} reminder row; rows: {sorted(rows)}")
-                result.due_at = rows[REMINDER_KIND].due_at
+                rows = {(r.kind, r.subject): r for r in await rounds.for_meeting(bot.db, meeting.id)}
+                if REMINDER_KEY not in rows:
+                    raise AssertionError(f"no {REMINDER_KEY} reminder row; rows: {sorted(rows)}")
+                result.due_at = rows[REMINDER_KEY].due_at
                 if result.due_at != DAY_BEFORE:
-                    result.problems.append(f"{REMINDER_KIND} is due {result.due_at}, expected {DAY_BEFORE}")
+                    result.problems.append(f"{REMINDER_KEY} is due {result.due_at}, expected {DAY_BEFORE}")
                 server.clock.now = result.due_at
 
-                cog = cog_of(bot)
-                cog.dm.interval = result.dm_interval
+                bot.dm.interval = result.dm_interval
                 requests_before, limited_before = len(emu.requests), len(emu.rate_limited)
                 retries_before, failures_before = len(log.retries), log.dm_failures
                 dm_channels: set[int] = set()
                 started = time.monotonic()
                 try:
                     async with asyncio.timeout(fanout_limit):
-                        await cog.run_due()
+                        await bot.rounds.run_due()
                 except TimeoutError:
                     result.problems.append(f"run_due() did not return within {fanout_limit:.0f} s")
                 returned = time.monotonic()
@@ -333,8 +324,8 @@ async def main_async(
     run_limit: float | None,
 ) -> list[Result]:
     log = RetryLog()
-    cog_logger = logging.getLogger("cogs.reminders._cog")
-    dm_logger = logging.getLogger("cogs._dm")
+    cog_logger = logging.getLogger("cogs.reminders._rounds")
+    dm_logger = logging.getLogger("bot.services.dm")
     for logger in (cog_logger, dm_logger):
         logger.setLevel(logging.INFO)
         logger.addHandler(log)
@@ -376,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         "--dm-interval",
         type=float,
         default=DEFAULT_DM_INTERVAL,
-        help=f"seconds between DMs, set as cog.dm.interval before the fan-out (default {DEFAULT_DM_INTERVAL:g})",
+        help=f"seconds between DMs, set as bot.dm.interval before the fan-out (default {DEFAULT_DM_INTERVAL:g})",
     )
     parser.add_argument(
         "--generous", action="store_true", help="run the emulator with RateLimitConfig.generous() (no limits hit)"

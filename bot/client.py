@@ -19,6 +19,8 @@ from bot.clock import Clock, system_clock
 from bot.config import Config, ConfigError, Language
 from bot.errors import UserFacingError
 from bot.i18n import Catalogue, CatalogueTranslator, default_catalogue, language_for_locale, msgkey
+from bot.services.dm import DirectMessenger
+from bot.services.rounds import RoundRunner
 from bot.timers import Timers
 from db import command_sync, members
 from db.database import Database
@@ -135,6 +137,9 @@ class MikroVirkBot(commands.Bot):
         self.db = Database(config.database.path)
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.timers = Timers(self.scheduler, clock)
+        # Shared by every feature: one DM pacer for the whole bot, one runner for every timed round.
+        self.dm = DirectMessenger(self)
+        self.rounds = RoundRunner(self)
         self.startup_error: ConfigError | None = None
         self._guild_checked = False
 
@@ -266,6 +271,16 @@ class MikroVirkBot(commands.Bot):
     def public_text(self, key: str, /, **params: object) -> str:
         """Text for public posts, in the network's language."""
         return self.catalogue.text(self.config.network.language, key, **params)
+
+    async def notify_organisers(self, content: str) -> None:
+        """A line in the organisers' channel (never pings); a failure is logged, never raised."""
+        channel = self.get_partial_messageable(
+            self.config.discord.organisers_channel_id, guild_id=self.config.discord.guild_id
+        )
+        try:
+            await channel.send(content, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException:
+            log.warning("could not notify organisers", exc_info=True)
 
     async def reply_ephemeral(self, interaction: discord.Interaction[Any], content: str) -> None:
         """Answer privately, whether or not the interaction was already answered or deferred."""

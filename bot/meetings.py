@@ -63,3 +63,8 @@ class Meeting:
 def checkin_open(meeting: Meeting, now: datetime) -> bool:
     """Whether the Check in button belongs on the announcement at ``now``."""
     return meeting.status is MeetingStatus.PLANNED and meeting.starts_at - CHECKIN_OPENS_BEFORE <= now < meeting.ends_at
+
+
+def members_must_hear(before: Meeting, after: Meeting) -> bool:
+    """Whether an edit changes what those who answered planned around: the time or the place."""
+    return before.starts_at != after.starts_at or before.venue != after.venue

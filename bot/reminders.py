@@ -5,20 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.config import format_offset
 from bot.i18n import msgkey
 
 # A reminder sent this much after its moment (the bot was down) says that it is late.
 LATE_AFTER = timedelta(minutes=5)
-
-BEFORE_PREFIX = "before:"
-MONTHLY_PREFIX = "monthly:"
-MANUAL_PREFIX = "manual:"
-
-
-def before_kind(offset: timedelta) -> str:
-    """The reminder kind for an offset, e.g. ``before:7d``; one row per (meeting, kind) keeps it exactly once."""
-    return f"{BEFORE_PREFIX}{format_offset(offset)}"
 
 
 def reminder_due(starts_at: datetime, tz: ZoneInfo, offset: timedelta) -> datetime:
@@ -51,8 +41,9 @@ def wording(offset: timedelta) -> tuple[str, dict[str, object]]:
     return msgkey("reminder.when_minutes"), {"count": offset // timedelta(minutes=1)}
 
 
-def monthly_kind(month: date) -> str:
-    return f"{MONTHLY_PREFIX}{month:%Y-%m}"
+def monthly_subject(month: date) -> str:
+    """The monthly post's row subject, e.g. ``2026-12``: one post per month."""
+    return f"{month:%Y-%m}"
 
 
 def next_monthly(now: datetime, day: int, at: time, tz: ZoneInfo) -> tuple[date, datetime]:

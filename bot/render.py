@@ -97,6 +97,15 @@ def discord_timestamp(instant: datetime, style: str) -> str:
     return f"<t:{int(instant.timestamp())}:{style}>"
 
 
+def meeting_label(meeting: Meeting, language: Language, catalogue: Catalogue) -> str:
+    """A meeting named in one line (option lists, DMs, replies): "tirsdag 1. december 2026 17:30 · 2.0 · topic"."""
+    format_name = catalogue.text(language, FORMAT_KEYS[meeting.format])
+    label = f"{local_date(meeting.local_start, language)} {meeting.local_start:%H:%M} · {format_name}"
+    if meeting.topic:
+        label += f" · {meeting.topic}"
+    return clip(label, 100)
+
+
 def meeting_card(meeting: Meeting, language: Language, catalogue: Catalogue) -> Card:
     """The essentials of a meeting: format and date, when (local to each viewer), where, the talk."""
     text = catalogue.text

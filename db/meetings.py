@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.meetings import Meeting, MeetingFormat, MeetingStatus
+from bot.meetings import Meeting, MeetingFormat, MeetingStatus, members_must_hear
+from bot.rounds import RoundKind
 from db.codec import instant_from_db, instant_to_db
 from db.database import Database
+from db.rounds import add_one_off, cancel_pending_for_meeting
 from db.rsvps import promote_waiting
 
 _COLUMNS = (
@@ -181,10 +183,16 @@ class MeetingEdit:
 _EDITABLE = frozenset({"starts_at", "format", "venue", "topic", "speaker", "description", "capacity"})
 
 
-async def edit_meeting(
-    db: Database, meeting_id: int, edit: MeetingEdit, now: datetime
-) -> tuple[Meeting, Meeting, tuple[int, ...]]:
-    """Apply an edit; returns (before, after, promoted): a raised capacity moves the waiting list up at once."""
+@dataclass(frozen=True, slots=True)
+class EditResult:
+    before: Meeting
+    after: Meeting
+    promoted: tuple[int, ...]  # a raised capacity moves the waiting list up at once
+    follow_up: int  # the round that brings the post, the Discord event and (if needed) members up to date
+
+
+async def edit_meeting(db: Database, meeting_id: int, edit: MeetingEdit, now: datetime) -> EditResult:
+    """Apply an edit and, in the same transaction, the round that tells the rest of the world."""
     values = edit.assignments()
     assert set(values) <= _EDITABLE
     stamp = instant_to_db(now)
@@ -201,21 +209,32 @@ async def edit_meeting(
             promoted = await promote_waiting(conn, meeting_id, stamp)
         else:
             promoted = ()
-        after = await conn.fetchone(f"SELECT {_COLUMNS} FROM meetings WHERE id = ?", (meeting_id,))
-    assert after is not None
-    return _meeting(before), _meeting(after), promoted
+        row = await conn.fetchone(f"SELECT {_COLUMNS} FROM meetings WHERE id = ?", (meeting_id,))
+        assert row is not None
+        old, new = _meeting(before), _meeting(row)
+        kind = RoundKind.CHANGE_NOTICE if members_must_hear(old, new) else RoundKind.EVENT_SYNC
+        follow_up = await add_one_off(conn, new.guild_id, new.id, kind, now, now)
+    return EditResult(old, new, promoted, follow_up)
 
 
-async def cancel_meeting(db: Database, meeting_id: int, reason: str | None, now: datetime) -> Meeting:
+async def cancel_meeting(db: Database, meeting_id: int, reason: str | None, now: datetime) -> tuple[Meeting, int]:
+    """Cancel the meeting, its rounds that have not started, and add the round that tells everyone, atomically.
+
+    Returns the meeting and that round's id.
+    """
     async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE meetings SET status = 'cancelled', cancel_reason = ?, updated_at = ? WHERE id = ?",
+        changed = await conn.execute(
+            "UPDATE meetings SET status = 'cancelled', cancel_reason = ?, updated_at = ?"
+            " WHERE id = ? AND status = 'planned'",
             (reason, instant_to_db(now), meeting_id),
         )
         row = await conn.fetchone(f"SELECT {_COLUMNS} FROM meetings WHERE id = ?", (meeting_id,))
-    if row is None:
-        raise LookupError(meeting_id)
-    return _meeting(row)
+        if row is None or not changed:
+            raise LookupError(meeting_id)
+        meeting = _meeting(row)
+        await cancel_pending_for_meeting(conn, meeting_id, "meeting cancelled", now)
+        notice = await add_one_off(conn, meeting.guild_id, meeting_id, RoundKind.CANCEL_NOTICE, now, now)
+    return meeting, notice
 
 
 async def recent_meetings(db: Database, guild_id: int, now: datetime, limit: int = 25) -> list[Meeting]:

@@ -163,6 +163,18 @@ async def states(db: Database, meeting_id: int) -> dict[int, RsvpState]:
     return {row["user_id"]: RsvpState(row["state"]) for row in rows}
 
 
+async def reminder_audience(db: Database, guild_id: int, meeting_id: int) -> list[int]:
+    """Members who answered going or maybe and have not turned reminder DMs off (the default is on)."""
+    async with db.read() as conn:
+        rows = await conn.fetchall(
+            "SELECT r.user_id FROM rsvps r LEFT JOIN members m ON m.guild_id = ? AND m.user_id = r.user_id"
+            " WHERE r.meeting_id = ? AND r.state IN ('going', 'maybe') AND coalesce(m.dm_reminders, 1) = 1"
+            " ORDER BY r.user_id",
+            (guild_id, meeting_id),
+        )
+    return [row["user_id"] for row in rows]
+
+
 async def state_of(db: Database, meeting_id: int, user_id: int) -> RsvpState | None:
     async with db.read() as conn:
         return await _current_state(conn, meeting_id, user_id)

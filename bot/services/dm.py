@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.config import Language
-from db import members, reminders
-from db.reminders import DeliveryState
+from bot.rounds import DeliveryState
+from db import members, rounds
 
 if TYPE_CHECKING:
     from bot.client import MikroVirkBot
@@ -43,7 +43,7 @@ def delivery_nonce(*parts: int) -> str:
     return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:25]
 
 
-# How a DM outcome is recorded for a reminder's recipient.
+# How a DM outcome is recorded for a round's recipient.
 DELIVERY_STATE = {
     DmOutcome.SENT: DeliveryState.SENT,
     DmOutcome.REFUSED: DeliveryState.REFUSED,
@@ -140,19 +140,19 @@ class DirectMessenger:
             await asyncio.sleep(backoff * 2**attempt)
         raise AssertionError("unreachable")
 
-    async def deliver(self, reminder_id: int, compose: Callable[[int, Language], DmMessage]) -> int:
-        """DM every recipient of a reminder row not yet reached, recording each outcome as it happens (so a
-        restart resumes with the rest); each DM has a nonce from the row and the member. Returns the retries."""
+    async def deliver(self, round_id: int, compose: Callable[[int, Language], DmMessage]) -> int:
+        """DM every recipient of a round not yet reached, recording each outcome as it happens (so a restart
+        resumes with the rest); each DM has a nonce from the row and the member. Returns the retries."""
         retries = 0
-        for user_id in await reminders.recipients(self._bot.db, reminder_id, DeliveryState.PENDING):
+        for user_id in await rounds.recipients(self._bot.db, round_id, DeliveryState.PENDING):
             message = compose(user_id, await self.language_of(user_id))
             if message.nonce is None:
-                message = replace(message, nonce=delivery_nonce(reminder_id, user_id))
+                message = replace(message, nonce=delivery_nonce(round_id, user_id))
             outcome, sent, tries = await self.send_with_retries(user_id, message)
             retries += tries
-            await reminders.record_delivery(
+            await rounds.record_delivery(
                 self._bot.db,
-                reminder_id,
+                round_id,
                 user_id,
                 DELIVERY_STATE[outcome],
                 sent.id if sent else None,

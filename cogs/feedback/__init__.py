@@ -9,4 +9,6 @@ from cogs.feedback._views import DYNAMIC_ITEMS
 
 async def setup(bot: MikroVirkBot) -> None:
     bot.add_dynamic_items(*DYNAMIC_ITEMS)
-    await bot.add_cog(Feedback(bot))
+    cog = Feedback(bot)
+    bot.rounds.register(*cog.rounds)
+    await bot.add_cog(cog)

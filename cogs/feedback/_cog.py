@@ -26,15 +26,15 @@ from bot.errors import UserFacingError
 from bot.feedback import SeasonPoint, bar, summarise
 from bot.i18n import command_text, msgkey
 from bot.meetings import Meeting
-from bot.render import clip, one_decimal, short_date
-from cogs._dm import DmMessage
+from bot.render import clip, meeting_label, one_decimal, short_date
+from bot.rounds import Outcome, Round, RoundKind
+from bot.services.dm import DmMessage, delivery_nonce
+from bot.services.rounds import MeetingRound, RoundHandler
 from cogs._embeds import BRAND_COLOUR
 from cogs._interactions import clean_text
-from cogs._rounds import MeetingRound, job_id
 from cogs.feedback._views import CommentButton, CommentModal, RatingButton, UpvoteButton, VoteButton
 from cogs.meetings._cog import Meetings
-from db import attendance, meetings, polls, reminders, rsvps, topics
-from db.reminders import Reminder, ReminderState
+from db import attendance, meetings, polls, rounds, rsvps, topics
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,6 @@ TOPIC_MAX = 200
 QUESTION_MAX = 300  # the same as Discord's native polls, so questions stay short on a phone
 OPTION_MAX = 80  # a button label
 MAX_OPTIONS = 10
-POLL_CLOSE_PREFIX = "poll_close:"
 
 
 def feedback_view(poll_id: int, comment_label: str) -> discord.ui.View:
@@ -56,7 +55,7 @@ def feedback_view(poll_id: int, comment_label: str) -> discord.ui.View:
 class FeedbackPoll(MeetingRound):
     """After a meeting ends: the poll in the announcements channel and by DM to those who came."""
 
-    kind = "feedback"
+    kind = RoundKind.FEEDBACK_POLL
 
     def __init__(self, bot: MikroVirkBot, cog: Feedback) -> None:
         super().__init__(bot)
@@ -68,7 +67,7 @@ class FeedbackPoll(MeetingRound):
     def relevant(self, meeting: Meeting, now: datetime) -> bool:
         return now < meeting.ends_at + self.bot.config.feedback.open_for
 
-    async def deliver(self, reminder: Reminder, meeting: Meeting) -> ReminderState:
+    async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
         language = self.bot.config.network.language
         question = self.bot.catalogue.text(language, "feedback.question")
         closes_at = meeting.ends_at + self.bot.config.feedback.after_end + self.bot.config.feedback.open_for
@@ -79,41 +78,43 @@ class FeedbackPoll(MeetingRound):
             embed = discord.Embed(
                 colour=BRAND_COLOUR,
                 title=self.bot.catalogue.text(
-                    language, "feedback.title", title=self.cog.meetings.label(meeting, language)
+                    language, "feedback.title", title=meeting_label(meeting, language, self.bot.catalogue)
                 ),
                 description=self.bot.catalogue.text(language, "feedback.intro", question=question),
             )
             channel = self.bot.get_partial_messageable(self.bot.config.discord.announcements_channel_id)
             posted = await channel.send(
-                embed=embed, view=feedback_view(poll.id, self.bot.catalogue.text(language, "feedback.comment_button"))
+                embed=embed,
+                view=feedback_view(poll.id, self.bot.catalogue.text(language, "feedback.comment_button")),
+                nonce=delivery_nonce(row.id),
             )
             await polls.set_message(self.bot.db, poll.id, posted.channel.id, posted.id)
-        if reminder.attempts == 1:
+        if not row.audience_fixed:
             audience = await attendance.attendees(self.bot.db, meeting.id)
             if not audience:  # nobody checked in: ask those who said they were going
                 roster = await rsvps.roster(self.bot.db, meeting.id)
                 audience = [attendee.user_id for attendee in roster.going]
-            await reminders.add_recipients(self.bot.db, reminder.id, audience, self.bot.clock())
+            await rounds.fix_audience(self.bot.db, row.id, audience, self.bot.clock())
 
         def compose(user_id: int, member_language: Language) -> DmMessage:
             text = self.bot.catalogue.text(
                 member_language,
                 "feedback.dm",
-                title=self.cog.meetings.label(meeting, member_language),
+                title=meeting_label(meeting, member_language, self.bot.catalogue),
                 question=self.bot.catalogue.text(member_language, "feedback.question"),
             )
             return DmMessage(
                 text, view=feedback_view(poll.id, self.bot.catalogue.text(member_language, "feedback.comment_button"))
             )
 
-        await self.cog.meetings.dm.deliver(reminder.id, compose)
-        return ReminderState.SENT
+        await self.bot.dm.deliver(row.id, compose)
+        return Outcome.sent()
 
 
 class FeedbackClose(MeetingRound):
     """When answers close: the result summary for the organisers."""
 
-    kind = "feedback_close"
+    kind = RoundKind.FEEDBACK_CLOSE
 
     def __init__(self, bot: MikroVirkBot, cog: Feedback) -> None:
         super().__init__(bot)
@@ -125,10 +126,10 @@ class FeedbackClose(MeetingRound):
     def relevant(self, meeting: Meeting, now: datetime) -> bool:
         return True
 
-    async def deliver(self, reminder: Reminder, meeting: Meeting) -> ReminderState:
+    async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
         poll = await polls.feedback_poll(self.bot.db, meeting.id)
         if poll is None:
-            return ReminderState.SKIPPED
+            return Outcome.skipped("no feedback poll was sent")
         await polls.close(self.bot.db, poll.id)
         language = self.bot.config.network.language
         embed, files = await self.cog.results(meeting, language, with_season=False)
@@ -138,8 +139,34 @@ class FeedbackClose(MeetingRound):
             embed=embed,
             files=files,
             allowed_mentions=discord.AllowedMentions.none(),
+            nonce=delivery_nonce(row.id),
         )
-        return ReminderState.SENT
+        return Outcome.sent()
+
+
+class PollClose(RoundHandler):
+    """An organiser's poll closes: its buttons go and the final counts stay."""
+
+    kind = RoundKind.POLL_CLOSE
+
+    def __init__(self, bot: MikroVirkBot, cog: Feedback) -> None:
+        super().__init__(bot)
+        self.cog = cog
+
+    async def deliver(self, row: Round) -> Outcome:
+        poll = await polls.get(self.bot.db, int(row.subject))
+        if poll is None:
+            return Outcome.skipped("poll deleted")
+        await polls.close(self.bot.db, poll.id)
+        if poll.message_id is None or poll.channel_id is None:
+            return Outcome.skipped("the poll was never posted")
+        embed, _ = await self.cog.poll_message(poll, closed=True)
+        channel = self.bot.get_partial_messageable(poll.channel_id, guild_id=poll.guild_id)
+        try:
+            await channel.get_partial_message(poll.message_id).edit(embed=embed, view=None)
+        except discord.NotFound:
+            return Outcome.skipped("the poll's message was deleted")
+        return Outcome.sent()
 
 
 class Feedback(commands.Cog):
@@ -151,9 +178,11 @@ class Feedback(commands.Cog):
 
     def __init__(self, bot: MikroVirkBot) -> None:
         self.bot = bot
-        self.poll_round = FeedbackPoll(bot, self)
-        self.close_round = FeedbackClose(bot, self)
-        self._started = False
+        self.rounds: tuple[RoundHandler, ...] = (
+            FeedbackPoll(bot, self),
+            FeedbackClose(bot, self),
+            PollClose(bot, self),
+        )
 
     @property
     def meetings(self) -> Meetings:
@@ -165,35 +194,6 @@ class Feedback(commands.Cog):
 
     def _text(self, language: Language, key: str, /, **params: object) -> str:
         return self.bot.catalogue.text(language, key, **params)
-
-    # -- timers -----------------------------------------------------------------------------------------------------
-
-    @commands.Cog.listener()
-    async def on_meeting_changed(self, meeting: Meeting) -> None:
-        current = await meetings.get_meeting(self.bot.db, meeting.guild_id, meeting.id)
-        if current is not None:
-            for timed in (self.poll_round, self.close_round):
-                await timed.plan(current, changed=True)
-
-    @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        if self._started or self.bot.startup_error is not None:
-            return
-        self._started = True
-        for timed in (self.poll_round, self.close_round):
-            await timed.rearm()
-        for reminder in await reminders.unfinished(self.bot.db, self.guild_id):
-            if reminder.kind.startswith(POLL_CLOSE_PREFIX):
-                self._arm_poll_close(reminder)
-
-    async def run_due(self) -> None:
-        """Everything of this feature due by the bot's clock (tests move the clock and call this)."""
-        await self.poll_round.run_due()
-        await self.close_round.run_due()
-        now = self.bot.clock()
-        for reminder in await reminders.unfinished(self.bot.db, self.guild_id):
-            if reminder.kind.startswith(POLL_CLOSE_PREFIX) and reminder.due_at <= now:
-                await self._close_general(reminder.id)
 
     # -- answering the feedback poll ----------------------------------------------------------------------------------
 
@@ -261,7 +261,9 @@ class Feedback(commands.Cog):
         ]
         embed = discord.Embed(
             colour=BRAND_COLOUR,
-            title=self._text(language, "feedback.results_title", title=self.meetings.label(meeting, language)),
+            title=self._text(
+                language, "feedback.results_title", title=meeting_label(meeting, language, self.bot.catalogue)
+            ),
             description=self._text(
                 language,
                 "feedback.results_summary",
@@ -380,7 +382,7 @@ class Feedback(commands.Cog):
         network = self.bot.config.network.language
         view = discord.ui.View(timeout=None)
         view.add_item(UpvoteButton(idea.id, idea.votes))
-        posted = await self.bot.get_partial_messageable(channel_id).send(
+        posted = await self.bot.get_partial_messageable(channel_id, guild_id=self.guild_id).send(
             self._text(network, "topics.post", name=interaction.user.display_name, topic=text),
             view=view,
             allowed_mentions=discord.AllowedMentions.none(),  # a member's text can never ping @everyone
@@ -518,21 +520,32 @@ class Feedback(commands.Cog):
         poll = await polls.create_general(
             self.bot.db, self.guild_id, asked, choices, anonymous, closes_at, interaction.user.id, self.bot.clock()
         )
-        embed, view = await self._poll_message(poll, closed=False)
+        embed, view = await self.poll_message(poll, closed=False)
         assert view is not None  # an open poll always has its buttons
-        channel = self.bot.get_partial_messageable(self.bot.config.discord.announcements_channel_id)
+        channel = self.bot.get_partial_messageable(
+            self.bot.config.discord.announcements_channel_id, guild_id=self.guild_id
+        )
         posted = await channel.send(embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none())
         await polls.set_message(self.bot.db, poll.id, posted.channel.id, posted.id)
         if closes_at is not None:
-            reminder = await reminders.schedule_for_guild(
-                self.bot.db, self.guild_id, f"{POLL_CLOSE_PREFIX}{poll.id}", closes_at, self.bot.clock()
+            closing = await rounds.plan(
+                self.bot.db,
+                self.guild_id,
+                None,
+                RoundKind.POLL_CLOSE,
+                str(poll.id),
+                closes_at,
+                None,
+                self.bot.clock(),
+                may_be_late=False,
             )
-            self._arm_poll_close(reminder)
+            if closing is not None:
+                self.bot.rounds.arm(closing)
         await interaction.response.send_message(
             self._text(language, "poll.created", url=posted.jump_url), ephemeral=True
         )
 
-    async def _poll_message(self, poll: polls.Poll, *, closed: bool) -> tuple[discord.Embed, discord.ui.View | None]:
+    async def poll_message(self, poll: polls.Poll, *, closed: bool) -> tuple[discord.Embed, discord.ui.View | None]:
         language = self.bot.config.network.language
         counts = await polls.votes(self.bot.db, poll.id)
         total = sum(len(voters) for voters in counts.values())
@@ -564,29 +577,9 @@ class Feedback(commands.Cog):
             await polls.vote(self.bot.db, poll_id, interaction.user.id, option, self.bot.clock())
         except polls.PollClosed:
             raise UserFacingError("feedback.errors.closed") from None
-        embed, view = await self._poll_message(poll, closed=False)
+        embed, view = await self.poll_message(poll, closed=False)
         await interaction.response.edit_message(embed=embed, view=view)
         await interaction.followup.send(self._text(language, "poll.voted", option=poll.options[option]), ephemeral=True)
-
-    def _arm_poll_close(self, reminder: Reminder) -> None:
-        async def fire() -> None:
-            await self._close_general(reminder.id)
-
-        self.bot.timers.at(job_id(reminder.id), reminder.due_at, fire)
-
-    async def _close_general(self, reminder_id: int) -> None:
-        reminder = await reminders.claim(self.bot.db, reminder_id, self.bot.clock())
-        if reminder is None:
-            return
-        poll = await polls.get(self.bot.db, int(reminder.kind.removeprefix(POLL_CLOSE_PREFIX)))
-        if poll is not None and await polls.close(self.bot.db, poll.id) and poll.message_id and poll.channel_id:
-            embed, _ = await self._poll_message(poll, closed=True)
-            message = self.bot.get_partial_messageable(poll.channel_id).get_partial_message(poll.message_id)
-            try:
-                await message.edit(embed=embed, view=None)
-            except discord.HTTPException:
-                log.warning("could not show the poll's result", exc_info=True, extra={"poll_id": poll.id})
-        await reminders.finish(self.bot.db, reminder.id, ReminderState.SENT, self.bot.clock())
 
 
 EXPORT_HEADER = (

@@ -90,15 +90,8 @@ class Announcer:
         await rsvps.forget_observed_reactions(self.bot.db, meeting.id)
         posted = await self.post(meeting)
         url = posted.announcement_url
-        await self.notify_organisers(self.bot.public_text("announcement.reposted", url=url or ""))
+        await self.bot.notify_organisers(self.bot.public_text("announcement.reposted", url=url or ""))
         return posted
-
-    async def notify_organisers(self, content: str) -> None:
-        channel = self.bot.get_partial_messageable(self.bot.config.discord.organisers_channel_id)
-        try:
-            await channel.send(content, allowed_mentions=discord.AllowedMentions.none())
-        except discord.HTTPException:
-            log.warning("could not notify organisers", exc_info=True)
 
     async def remove_reaction(self, meeting: Meeting, emoji: str, user_id: int) -> None:
         """Take back a member's stale RSVP reaction; without Manage Messages the database alone keeps one state."""
@@ -116,8 +109,8 @@ class Announcer:
 
     # -- the Discord event mirroring the meeting --------------------------------------------------------------------
 
-    def _event_texts(self, meeting: Meeting) -> tuple[str, str, str]:
-        """The event's name, description and location, within Discord's limits."""
+    def _event_texts(self, meeting: Meeting) -> tuple[str, str | None, str]:
+        """The event's name, description (None when there is nothing to say) and location, within Discord's limits."""
         language = self.bot.config.network.language
         format_name = self.bot.catalogue.text(language, FORMAT_KEYS[meeting.format])
         name = f"{self.bot.config.network.name} {format_name}"
@@ -126,49 +119,82 @@ class Announcer:
         details = "\n".join(part for part in (meeting.speaker, meeting.description) if part)
         return (
             clip(name, EVENT_NAME_MAX),
-            clip(details, EVENT_DESCRIPTION_MAX),
+            clip(details, EVENT_DESCRIPTION_MAX) if details else None,
             clip(meeting.venue, EVENT_LOCATION_MAX),
         )
 
     async def sync_event(self, meeting: Meeting) -> None:
-        """Create, update or cancel the external Discord event; failures are logged, never fatal."""
+        """Make the external Discord event tell the truth about the meeting; Discord errors are raised for a retry.
+
+        Discord moves an event by its own clock (SCHEDULED → ACTIVE at the start, → COMPLETED at the end) and allows
+        only SCHEDULED → ACTIVE, ACTIVE → COMPLETED and SCHEDULED → CANCELED. So a cancelled meeting cancels a
+        scheduled event and ends a running one; a meeting moved while its event runs ends that event and gets a new
+        one; an event Discord already finished is left alone.
+        """
         guild = self.bot.get_guild(meeting.guild_id)
         if guild is None:
             return
+        event = await self._fetch_event(guild, meeting)
+        if event is not None and meeting.status is MeetingStatus.CANCELLED:
+            await self._stop(event)
+            return
+        if event is not None and event.status is discord.EventStatus.active and event.start_time != meeting.starts_at:
+            await event.end()
+            event = None
+        if event is not None and event.status in (discord.EventStatus.completed, discord.EventStatus.canceled):
+            event = None
+        if meeting.status is MeetingStatus.CANCELLED:
+            return
+        name, description, location = self._event_texts(meeting)
+        details = description or discord.utils.MISSING  # Discord takes 1-1000 characters or no field at all
+        if event is None:
+            if meeting.starts_at <= self.bot.clock():
+                return  # Discord refuses an event that starts in the past
+            created = await guild.create_scheduled_event(
+                name=name,
+                start_time=meeting.starts_at.astimezone(UTC),
+                end_time=meeting.ends_at.astimezone(UTC),
+                entity_type=discord.EntityType.external,
+                privacy_level=discord.PrivacyLevel.guild_only,
+                location=location,
+                description=details,
+            )
+            await meetings.set_scheduled_event(self.bot.db, meeting.id, created.id, self.bot.clock())
+            log.info("event created", extra={"meeting_id": meeting.id, "event_id": created.id})
+        elif event.status is discord.EventStatus.active:
+            # A running event keeps its start; the rest may still change.
+            await event.edit(
+                name=name, end_time=meeting.ends_at.astimezone(UTC), location=location, description=details
+            )
+        else:
+            await event.edit(
+                name=name,
+                start_time=meeting.starts_at.astimezone(UTC),
+                end_time=meeting.ends_at.astimezone(UTC),
+                location=location,
+                description=details,
+            )
+
+    async def _fetch_event(self, guild: discord.Guild, meeting: Meeting) -> discord.ScheduledEvent | None:
+        if meeting.scheduled_event_id is None:
+            return None
         try:
-            if meeting.scheduled_event_id is None:
-                if meeting.status is MeetingStatus.CANCELLED or meeting.starts_at <= self.bot.clock():
-                    return
-                name, description, location = self._event_texts(meeting)
-                event = await guild.create_scheduled_event(
-                    name=name,
-                    description=description,
-                    start_time=meeting.starts_at.astimezone(UTC),
-                    end_time=meeting.ends_at.astimezone(UTC),
-                    entity_type=discord.EntityType.external,
-                    privacy_level=discord.PrivacyLevel.guild_only,
-                    location=location,
-                )
-                await meetings.set_scheduled_event(self.bot.db, meeting.id, event.id, self.bot.clock())
-                return
-            event = await guild.fetch_scheduled_event(meeting.scheduled_event_id)
-            if meeting.status is MeetingStatus.CANCELLED:
-                await event.cancel()
-            else:
-                name, description, location = self._event_texts(meeting)
-                await event.edit(
-                    name=name,
-                    description=description,
-                    start_time=meeting.starts_at.astimezone(UTC),
-                    end_time=meeting.ends_at.astimezone(UTC),
-                    location=location,
-                )
+            return await guild.fetch_scheduled_event(meeting.scheduled_event_id)
         except discord.NotFound:
             await meetings.set_scheduled_event(self.bot.db, meeting.id, None, self.bot.clock())
-            if meeting.status is MeetingStatus.PLANNED:
-                refreshed = await meetings.get_meeting(self.bot.db, meeting.guild_id, meeting.id)
-                if refreshed is not None:
-                    await self.sync_event(refreshed)
+            return None
+
+    async def _stop(self, event: discord.ScheduledEvent) -> None:
+        if event.status is discord.EventStatus.scheduled:
+            await event.cancel()
+        elif event.status is discord.EventStatus.active:
+            await event.end()
+        log.info("event stopped", extra={"event_id": event.id, "was": event.status.name})
+
+    async def try_sync_event(self, meeting: Meeting) -> None:
+        """Sync the event where a failure can wait for the next start (a new meeting's first event)."""
+        try:
+            await self.sync_event(meeting)
         except discord.HTTPException:
             log.warning(
                 "could not mirror the meeting as a Discord event", exc_info=True, extra={"meeting_id": meeting.id}

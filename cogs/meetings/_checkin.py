@@ -10,20 +10,20 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.meetings import CHECKIN_OPENS_BEFORE, Meeting
-from cogs._rounds import MeetingRound
-from db.reminders import Reminder, ReminderState
+from bot.rounds import Outcome, Round, RoundKind
+from bot.services.rounds import MeetingRound
 
 if TYPE_CHECKING:
     from bot.client import MikroVirkBot
-    from cogs.meetings._cog import Meetings
+    from cogs.meetings._announce import Announcer
 
 
 class CheckInOpens(MeetingRound):
-    kind = "checkin_open"
+    kind = RoundKind.CHECKIN_OPEN
 
-    def __init__(self, bot: MikroVirkBot, cog: Meetings) -> None:
+    def __init__(self, bot: MikroVirkBot, announcer: Announcer) -> None:
         super().__init__(bot)
-        self.cog = cog
+        self.announcer = announcer
 
     def due(self, meeting: Meeting) -> datetime | None:
         return meeting.starts_at - CHECKIN_OPENS_BEFORE
@@ -31,13 +31,14 @@ class CheckInOpens(MeetingRound):
     def relevant(self, meeting: Meeting, now: datetime) -> bool:
         return now < meeting.ends_at
 
-    async def deliver(self, reminder: Reminder, meeting: Meeting) -> ReminderState:
-        self.cog.announcer.request_refresh(meeting.id)
-        return ReminderState.SENT
+    async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
+        # The post renders the button from the clock; a failed edit is retried by the runner.
+        await self.announcer.refresh_now(meeting.id)
+        return Outcome.sent()
 
 
 class CheckInCloses(CheckInOpens):
-    kind = "checkin_close"
+    kind = RoundKind.CHECKIN_CLOSE
 
     def due(self, meeting: Meeting) -> datetime | None:
         return meeting.ends_at

@@ -6,7 +6,7 @@ import asyncio
 import io
 import logging
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
@@ -23,21 +23,28 @@ from bot.dates import DateInputError, DateProblem, meeting_instant, parse_date
 from bot.errors import UserFacingError
 from bot.exports import attendees_csv, meetings_ics
 from bot.i18n import command_text, msgkey
-from bot.meetings import CHECKIN_OPENS_BEFORE, Meeting, MeetingFormat, MeetingStatus, checkin_open
+from bot.meetings import (
+    CHECKIN_OPENS_BEFORE,
+    Meeting,
+    MeetingFormat,
+    MeetingStatus,
+    checkin_open,
+    members_must_hear,
+)
 from bot.planning import MAX_SEASON_MONTHS, PlannedMeeting, plan_season, weekday_rule_of
-from bot.render import FORMAT_KEYS, clip, local_date, meeting_card, names_within
+from bot.render import FORMAT_KEYS, clip, local_date, meeting_card, meeting_label, names_within
+from bot.rounds import RoundKind
 from bot.rsvp import RSVP_EMOJIS, RsvpChange, RsvpState, choice_for_emoji, emoji_for_state
-from cogs._dm import DirectMessenger, DmMessage, FanOutReport
+from bot.services.dm import DmMessage
+from bot.services.rounds import RoundHandler
 from cogs._embeds import BRAND_COLOUR, card_embed
 from cogs._interactions import clean_text
-from cogs._rounds import MeetingRound
 from cogs.meetings._announce import Announcer
 from cogs.meetings._checkin import CheckInCloses, CheckInOpens
+from cogs.meetings._notices import CancelNotice, ChangeNotice, EventSync, answered
 from cogs.meetings._still_coming import StillComing
 from cogs.meetings._views import AddGuestButton, GuestModal, PlanConfirmation, RemoveGuestButton
-from cogs.reminders._cog import Reminders as RemindersCog
 from db import attendance, meetings, rsvps
-from db.reminders import DeliveryState
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +95,16 @@ class Meetings(commands.Cog):
     def __init__(self, bot: MikroVirkBot) -> None:
         self.bot = bot
         self.announcer = Announcer(bot)
-        self.dm = DirectMessenger(bot)
+        self.dm = bot.dm
         self.still_coming = StillComing(bot, self)
-        self.rounds: tuple[MeetingRound, ...] = (self.still_coming, CheckInOpens(bot, self), CheckInCloses(bot, self))
+        self.rounds: tuple[RoundHandler, ...] = (
+            self.still_coming,
+            CheckInOpens(bot, self.announcer),
+            CheckInCloses(bot, self.announcer),
+            EventSync(bot, self.announcer),
+            ChangeNotice(bot, self.announcer),
+            CancelNotice(bot, self.announcer),
+        )
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._background: set[asyncio.Task[Any]] = set()
         self._reconciled = False
@@ -152,11 +166,7 @@ class Meetings(commands.Cog):
         return meeting
 
     def label(self, meeting: Meeting, language: Language) -> str:
-        format_name = self._text(language, FORMAT_KEYS[meeting.format])
-        label = f"{local_date(meeting.local_start, language)} {meeting.local_start:%H:%M} · {format_name}"
-        if meeting.topic:
-            label += f" · {meeting.topic}"
-        return clip(label, 100)
+        return meeting_label(meeting, language, self.bot.catalogue)
 
     async def meeting_autocomplete(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
         language = self._language(interaction)
@@ -406,8 +416,8 @@ class Meetings(commands.Cog):
             async with self.lock(meeting.id):
                 await self.reconcile(meeting)
         log.info("announcements reconciled")
-        for timed in self.rounds:
-            await timed.rearm()
+        # Rounds start after the posts agree with Discord, so a reminder counts reactions made while offline.
+        await self.bot.rounds.start()
 
     async def _reactions_on(self, message: discord.Message) -> tuple[set[tuple[int, str]], dict[int, str]]:
         """Every member's RSVP reaction on the message (paged, 100 users per request), and their names."""
@@ -456,7 +466,7 @@ class Meetings(commands.Cog):
             await self.after_change(meeting, change)
         await self.announcer.refresh_now(meeting.id)
         if meeting.scheduled_event_id is None:
-            await self.announcer.sync_event(meeting)
+            await self.announcer.try_sync_event(meeting)
         log.info(
             "announcement reconciled",
             extra={"meeting_id": meeting.id, "removed": len(observed - actual), "added": len(actual - observed)},
@@ -537,10 +547,8 @@ class Meetings(commands.Cog):
         except discord.HTTPException:
             log.warning("could not post the announcement", exc_info=True, extra={"meeting_id": meeting.id})
             return meeting
-        await self.announcer.sync_event(meeting)
-        for timed in self.rounds:
-            await timed.plan(meeting, changed=True)
-        self.bot.dispatch("meeting_changed", meeting)
+        await self.announcer.try_sync_event(meeting)
+        await self.bot.rounds.plan_meeting(meeting, changed=True)
         return meeting
 
     @meeting.command(name="plan", description=command_text("cmd.meeting.plan.description"))
@@ -694,58 +702,24 @@ class Meetings(commands.Cog):
             raise UserFacingError("meeting.errors.nothing_to_change")
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.lock(current.id):
-            before, after, promoted_users = await meetings.edit_meeting(self.bot.db, current.id, edit, self.bot.clock())
+            result = await meetings.edit_meeting(self.bot.db, current.id, edit, self.bot.clock())
+        after = result.after
         log.info(
             "meeting edited",
             extra={"meeting_id": after.id, "by": interaction.user.id, "fields": sorted(edit.assignments())},
         )
-        self.announcer.request_refresh(after.id)
-        await self.announcer.sync_event(after)
-        for timed in self.rounds:
-            await timed.plan(after, changed=True)
-        self.bot.dispatch("meeting_changed", after)
-        moved = before.starts_at != after.starts_at or before.venue != after.venue
-        if promoted_users:
-            self._spawn(self._tell_promoted(after, promoted_users), "dm-promoted")
+        await self.bot.rounds.plan_meeting(after, changed=True)
+        self._spawn(self.bot.rounds.run(result.follow_up), "round-after-edit")
+        if result.promoted:
+            self._spawn(self._tell_promoted(after, result.promoted), "dm-promoted")
         title = self.label(after, language)
-        if not moved:
+        if not members_must_hear(result.before, after):
             await interaction.followup.send(self._text(language, "meeting.edited", title=title), ephemeral=True)
             return
-        recipients = await self._answered(after.id, (RsvpState.GOING, RsvpState.MAYBE, RsvpState.WAITING))
+        recipients = await answered(self.bot, after.id)
         await interaction.followup.send(
             self._text(language, "meeting.edited_notifying", title=title, count=len(recipients)), ephemeral=True
         )
-
-        def compose(user_id: int, member_language: Language) -> DmMessage:
-            return DmMessage(
-                self._text(
-                    member_language,
-                    "meeting.moved_dm",
-                    title=self.label(after, member_language),
-                    venue=after.venue,
-                    url=after.announcement_url or "",
-                )
-            )
-
-        self._spawn(self._fan_out_and_report(interaction, language, recipients, compose), "dm-moved")
-
-    async def _answered(self, meeting_id: int, answers: tuple[RsvpState, ...]) -> list[int]:
-        states = await rsvps.states(self.bot.db, meeting_id)
-        return [user_id for user_id, state in states.items() if state in answers]
-
-    async def _fan_out_and_report(
-        self,
-        interaction: discord.Interaction[Any],
-        language: Language,
-        recipients: list[int],
-        compose: Callable[[int, Language], DmMessage],
-    ) -> None:
-        report: FanOutReport = await self.dm.fan_out(recipients, compose)
-        summary = self._text(language, "dm.report", sent=report.sent, refused=report.refused, failed=report.failed)
-        try:
-            await interaction.followup.send(summary, ephemeral=True)
-        except discord.HTTPException:
-            await self.announcer.notify_organisers(summary)
 
     @meeting.command(name="cancel", description=command_text("cmd.meeting.cancel.description"))
     @app_commands.describe(
@@ -763,32 +737,20 @@ class Meetings(commands.Cog):
         current = await self.meeting_option(meeting)
         why = clean_text(reason, REASON_MAX, self._text(language, "fields.reason"))
         await interaction.response.defer(ephemeral=True, thinking=True)
-        async with self.lock(current.id):
-            cancelled = await meetings.cancel_meeting(self.bot.db, current.id, why, self.bot.clock())
+        try:
+            async with self.lock(current.id):
+                cancelled, notice = await meetings.cancel_meeting(self.bot.db, current.id, why, self.bot.clock())
+        except LookupError:
+            raise UserFacingError("meeting.errors.cancelled") from None
         log.info("meeting cancelled", extra={"meeting_id": cancelled.id, "by": interaction.user.id})
-        self.announcer.request_refresh(cancelled.id)
-        await self.announcer.sync_event(cancelled)
-        for timed in self.rounds:
-            await timed.plan(cancelled, changed=True)
-        self.bot.dispatch("meeting_changed", cancelled)
-        recipients = await self._answered(cancelled.id, (RsvpState.GOING, RsvpState.MAYBE, RsvpState.WAITING))
+        await self.bot.rounds.plan_meeting(cancelled, changed=True)
+        # The post, each DM and the Discord event follow in the notice round, retried until done.
+        self._spawn(self.bot.rounds.run(notice), "round-after-cancel")
+        recipients = await answered(self.bot, cancelled.id)
         await interaction.followup.send(
             self._text(language, "meeting.cancelled", title=self.label(cancelled, language), count=len(recipients)),
             ephemeral=True,
         )
-
-        def compose(user_id: int, member_language: Language) -> DmMessage:
-            reason_text = why or self._text(member_language, "announcement.no_reason")
-            return DmMessage(
-                self._text(
-                    member_language,
-                    "meeting.cancelled_dm",
-                    title=self.label(cancelled, member_language),
-                    reason=reason_text,
-                )
-            )
-
-        self._spawn(self._fan_out_and_report(interaction, language, recipients, compose), "dm-cancelled")
 
     @meeting.command(name="attendees", description=command_text("cmd.meeting.attendees.description"))
     @app_commands.describe(meeting=command_text("cmd.meeting.option_meeting"))
@@ -884,23 +846,12 @@ class Meetings(commands.Cog):
         current = await self.meeting_option(meeting)
         if current.starts_at <= self.bot.clock():
             raise UserFacingError("meeting.errors.started")
-        reminders_cog = self.bot.get_cog("Reminders")
-        if not isinstance(reminders_cog, RemindersCog):
-            raise UserFacingError("errors.unexpected")
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        reminder = await reminders_cog.remind_now(current)
-        counts = await reminders_cog.delivery_counts(reminder.id)
-        await interaction.followup.send(
-            self._text(
-                language,
-                "meeting.reminded",
-                title=self.label(current, language),
-                sent=counts[DeliveryState.SENT],
-                refused=counts[DeliveryState.REFUSED],
-                failed=counts[DeliveryState.FAILED],
-            ),
-            ephemeral=True,
+        row = await self.bot.rounds.add_now(current.guild_id, current.id, RoundKind.MANUAL_REMINDER)
+        reach = len(await rsvps.reminder_audience(self.bot.db, current.guild_id, current.id))
+        await interaction.response.send_message(
+            self._text(language, "meeting.reminding", title=self.label(current, language), count=reach), ephemeral=True
         )
+        log.info("extra reminder requested", extra={"meeting_id": current.id, "round_id": row.id, "reach": reach})
 
     @meeting.command(name="calendar", description=command_text("cmd.meeting.calendar.description"))
     @organiser_only()

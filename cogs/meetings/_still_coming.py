@@ -11,12 +11,12 @@ import discord
 from bot.config import Language
 from bot.errors import UserFacingError
 from bot.meetings import Meeting, MeetingStatus
+from bot.rounds import Outcome, Round, RoundKind
 from bot.rsvp import RsvpState
-from cogs._dm import DmMessage
-from cogs._rounds import MeetingRound
+from bot.services.dm import DmMessage
+from bot.services.rounds import MeetingRound
 from cogs.meetings._views import StillComingButton
-from db import meetings, reminders, rsvps
-from db.reminders import Reminder, ReminderState
+from db import meetings, rounds, rsvps
 
 if TYPE_CHECKING:
     from bot.client import MikroVirkBot
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 class StillComing(MeetingRound):
-    kind = "still_coming"
+    kind = RoundKind.STILL_COMING
 
     def __init__(self, bot: MikroVirkBot, cog: Meetings) -> None:
         super().__init__(bot)
@@ -35,13 +35,14 @@ class StillComing(MeetingRound):
     def due(self, meeting: Meeting) -> datetime | None:
         return meeting.starts_at - self.bot.config.meetings.still_coming_before
 
-    async def deliver(self, reminder: Reminder, meeting: Meeting) -> ReminderState:
-        roster = await rsvps.roster(self.bot.db, meeting.id)
-        if reminder.attempts == 1 and not roster.waiting:
-            log.info("still-coming skipped: no waiting list", extra={"meeting_id": meeting.id})
-            return ReminderState.SKIPPED
-        now = self.bot.clock()
-        await reminders.add_recipients(self.bot.db, reminder.id, [attendee.user_id for attendee in roster.going], now)
+    async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
+        if not row.audience_fixed:
+            # Decided once, from the database as it is now: only a full meeting with people waiting asks.
+            roster = await rsvps.roster(self.bot.db, meeting.id)
+            if not roster.waiting:
+                return Outcome.skipped("no waiting list")
+            going = [attendee.user_id for attendee in roster.going]
+            await rounds.fix_audience(self.bot.db, row.id, going, self.bot.clock())
 
         def compose(user_id: int, language: Language) -> DmMessage:
             view = discord.ui.View(timeout=None)
@@ -50,8 +51,8 @@ class StillComing(MeetingRound):
             text = self.bot.catalogue.text(language, "still.question", title=self.cog.label(meeting, language))
             return DmMessage(text, view=view)
 
-        await self.cog.dm.deliver(reminder.id, compose)
-        return ReminderState.SENT
+        await self.bot.dm.deliver(row.id, compose)
+        return Outcome.sent()
 
     async def answered(self, interaction: discord.Interaction[Any], meeting_id: int, coming: bool) -> None:
         language = self.bot.language_of(interaction)

@@ -9,4 +9,6 @@ from cogs.program._views import DYNAMIC_ITEMS
 
 async def setup(bot: MikroVirkBot) -> None:
     bot.add_dynamic_items(*DYNAMIC_ITEMS)
-    await bot.add_cog(Program(bot))
+    cog = Program(bot)
+    bot.rounds.register(cog.invitations, cog.briefs)
+    await bot.add_cog(cog)

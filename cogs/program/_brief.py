@@ -12,16 +12,17 @@ import discord
 from bot.errors import UserFacingError
 from bot.i18n import msgkey
 from bot.meetings import Meeting, MeetingFormat, MeetingStatus
+from bot.program import SlotKind, SlotStatus
 from bot.render import clip
+from bot.rounds import Outcome, Round, RoundKind, RoundState
+from bot.services.dm import delivery_nonce
+from bot.services.rounds import MeetingRound
 from cogs._interactions import clean_text
-from cogs._rounds import MeetingRound
 from cogs.program._views import BRIEF_MAX, BriefModal
-from db import meetings, program, reminders
-from db.reminders import Reminder, ReminderState
+from db import meetings, program, rounds
 
 if TYPE_CHECKING:
-    from bot.client import MikroVirkBot
-    from cogs.meetings._cog import Meetings
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +30,7 @@ THREAD_NAME_MAX = 100  # Discord's limit for a thread name
 
 
 class Briefs(MeetingRound):
-    kind = "hotseat_brief"
-
-    def __init__(self, bot: MikroVirkBot, meetings_cog: Meetings) -> None:
-        super().__init__(bot)
-        self.meetings_cog = meetings_cog
+    kind = RoundKind.HOTSEAT_BRIEF
 
     async def _coming(self, meeting_id: int) -> Meeting:
         meeting = await meetings.get_meeting(self.bot.db, self.guild_id, meeting_id)
@@ -47,7 +44,7 @@ class Briefs(MeetingRound):
         language = self.bot.language_of(interaction)
         await self._coming(meeting_id)
         signup = await program.growth_signup(self.bot.db, meeting_id, interaction.user.id)
-        if signup is None or signup.kind.value != "hot_seat" or signup.status.value != "confirmed":
+        if signup is None or signup.kind is not SlotKind.HOT_SEAT or signup.status is not SlotStatus.CONFIRMED:
             raise UserFacingError("brief.errors.not_hot_seat")
         current = await program.hot_seat_brief(self.bot.db, meeting_id)
         text = self.bot.catalogue.text
@@ -69,19 +66,18 @@ class Briefs(MeetingRound):
         if not await program.set_brief(self.bot.db, meeting_id, interaction.user.id, brief, self.bot.clock()):
             raise UserFacingError("brief.errors.not_hot_seat")
         log.info("brief saved", extra={"meeting_id": meeting_id, "user_id": interaction.user.id})
-        round_ = await self._round(meeting)
-        posted_already = round_ is not None and round_.state in (ReminderState.SENT, ReminderState.SKIPPED)
-        key = msgkey("brief.saved_posting") if posted_already else msgkey("brief.saved")
+        history = [row for row in await rounds.for_meeting(self.bot.db, meeting.id) if row.kind is self.kind]
+        moment_passed = any(row.state.finished for row in history)
+        key = msgkey("brief.saved_posting") if moment_passed else msgkey("brief.saved")
         await interaction.response.send_message(self.bot.catalogue.text(language, key), ephemeral=True)
-        if round_ is not None and round_.state is ReminderState.SKIPPED:
-            # The round found no brief earlier; the meeting is still ahead, so post it now.
-            await reminders.schedule(
-                self.bot.db, meeting.guild_id, meeting.id, self.kind, self.bot.clock(), self.bot.clock()
-            )
-            await self.run(round_.id)
+        if moment_passed and not any(row.state is RoundState.SENT for row in history) and not self._open(history):
+            # The planned post found no brief and the meeting is still ahead: a new post of its own, now.
+            late = await self.bot.rounds.add_now(meeting.guild_id, meeting.id, self.kind)
+            await self.bot.rounds.run(late.id)
 
-    async def _round(self, meeting: Meeting) -> reminders.Reminder | None:
-        return next((r for r in await reminders.for_meeting(self.bot.db, meeting.id) if r.kind == self.kind), None)
+    @staticmethod
+    def _open(history: list[Round]) -> bool:
+        return any(not row.state.finished for row in history)
 
     # -- the timed post -----------------------------------------------------------------------------------------------
 
@@ -90,24 +86,31 @@ class Briefs(MeetingRound):
             return None
         return meeting.starts_at - self.bot.config.program.brief_before
 
-    async def deliver(self, reminder: Reminder, meeting: Meeting) -> ReminderState:
+    async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
+        others = [
+            r for r in await rounds.for_meeting(self.bot.db, meeting.id) if r.kind is self.kind and r.id != row.id
+        ]
+        if any(other.state is RoundState.SENT for other in others):
+            return Outcome.skipped("the brief is posted already")
         brief = await program.hot_seat_brief(self.bot.db, meeting.id)
-        if brief is None or meeting.announcement_message_id is None:
-            log.info("no hot-seat brief to post", extra={"meeting_id": meeting.id})
-            return ReminderState.SKIPPED
+        if brief is None:
+            return Outcome.skipped("no brief written")
+        if meeting.announcement_message_id is None:
+            return Outcome.skipped("the meeting has no announcement")
         thread = await self._thread(meeting, brief.name, brief.topic)
         if thread is None:
-            log.warning("brief not posted: the announcements channel is unavailable", extra={"meeting_id": meeting.id})
-            return ReminderState.SKIPPED
+            return Outcome.skipped("the announcements channel is unavailable")
         language = self.bot.config.network.language
         text = self.bot.catalogue.text(
             language, "brief.post", name=brief.name, topic=brief.topic or "—", brief=brief.brief
         )
         # Member text is shown as written but can never ping anyone.
-        message = await thread.send(clip(text, 2000), allowed_mentions=discord.AllowedMentions.none())
-        await reminders.set_channel_message(self.bot.db, reminder.id, message.id, self.bot.clock())
+        message = await thread.send(
+            clip(text, 2000), allowed_mentions=discord.AllowedMentions.none(), nonce=delivery_nonce(row.id)
+        )
+        await rounds.set_channel_message(self.bot.db, row.id, message.id, self.bot.clock())
         log.info("brief posted", extra={"meeting_id": meeting.id, "thread_id": thread.id})
-        return ReminderState.SENT
+        return Outcome.sent()
 
     async def _thread(
         self, meeting: Meeting, name: str, topic: str | None

@@ -19,7 +19,7 @@ from bot.i18n import command_text, msgkey
 from bot.meetings import Meeting, MeetingFormat
 from bot.program import SlotKind, SlotStatus, Volunteer, fairness_order, volunteer_refusal
 from bot.render import clip, local_date
-from cogs._dm import DmMessage
+from bot.services.dm import DmMessage
 from cogs._interactions import clean_text
 from cogs.meetings._cog import Meetings
 from cogs.program._brief import Briefs
@@ -58,11 +58,11 @@ class Program(commands.Cog):
 
     @functools.cached_property
     def briefs(self) -> Briefs:
-        return Briefs(self.bot, self.meetings_cog)
+        return Briefs(self.bot)
 
     @functools.cached_property
     def invitations(self) -> IntroInvitations:
-        return IntroInvitations(self.bot, self.meetings_cog)
+        return IntroInvitations(self.bot)
 
     @property
     def meetings_cog(self) -> Meetings:
@@ -150,7 +150,7 @@ class Program(commands.Cog):
         if after.status is SlotStatus.CONFIRMED:
             self.meetings_cog.announcer.request_refresh(target.id)
         network = self.bot.config.network.language
-        await self.meetings_cog.announcer.notify_organisers(
+        await self.bot.notify_organisers(
             self._text(
                 network,
                 "program.organiser_notice",
@@ -173,7 +173,7 @@ class Program(commands.Cog):
             meeting = await meetings.get_meeting(self.bot.db, self.bot.config.discord.guild_id, meeting_id)
             network = self.bot.config.network.language
             title = self.meetings_cog.label(meeting, network) if meeting else str(meeting_id)
-            await self.meetings_cog.announcer.notify_organisers(
+            await self.bot.notify_organisers(
                 self._text(
                     network,
                     "program.confirmed_withdrew",
@@ -197,15 +197,6 @@ class Program(commands.Cog):
         guild = self.bot.get_guild(self.bot.config.discord.guild_id)
         if guild is not None:
             await self.newcomers.record_members(guild)
-        await self.invitations.rearm()
-        await self.briefs.rearm()
-
-    @commands.Cog.listener()
-    async def on_meeting_changed(self, meeting: Meeting) -> None:
-        current = await meetings.get_meeting(self.bot.db, meeting.guild_id, meeting.id)
-        if current is not None:
-            await self.invitations.plan(current, changed=True)
-            await self.briefs.plan(current, changed=True)
 
     async def tools_autocomplete(self, interaction: discord.Interaction[Any], current: str) -> list[Choice[str]]:
         language = self.bot.language_of(interaction)

@@ -13,11 +13,12 @@ from bot.errors import UserFacingError
 from bot.i18n import msgkey
 from bot.meetings import Meeting, MeetingFormat, MeetingStatus
 from bot.program import SlotKind, SlotStatus, intro_refusal, volunteer_refusal
-from cogs._dm import DmMessage, DmOutcome
-from cogs._rounds import MeetingRound
+from bot.render import meeting_label
+from bot.rounds import Outcome, Round, RoundKind
+from bot.services.dm import DmMessage, DmOutcome
+from bot.services.rounds import MeetingRound
 from cogs.program._views import IntroAnswerButton
-from db import meetings, members, program, reminders
-from db.reminders import Reminder, ReminderState
+from db import meetings, members, program, rounds
 
 if TYPE_CHECKING:
     from bot.client import MikroVirkBot
@@ -144,23 +145,19 @@ class Newcomers:
 class IntroInvitations(MeetingRound):
     """Before each 1.0 meeting, newcomers who have not presented are invited by DM with two buttons."""
 
-    kind = "intro_invite"
-
-    def __init__(self, bot: MikroVirkBot, meetings_cog: Meetings) -> None:
-        super().__init__(bot)
-        self.meetings_cog = meetings_cog
+    kind = RoundKind.INTRO_INVITE
 
     def due(self, meeting: Meeting) -> datetime | None:
         if meeting.format is not MeetingFormat.TOOLS:
             return None
         return meeting.starts_at - self.bot.config.program.intro_invite_before
 
-    async def deliver(self, reminder: Reminder, meeting: Meeting) -> ReminderState:
+    async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
         now = self.bot.clock()
-        if reminder.attempts == 1:
+        if not row.audience_fixed:
             since = now - timedelta(days=self.bot.config.program.newcomer_days)
             invitees = await program.newcomers_to_invite(self.bot.db, meeting.id, since, now)
-            await reminders.add_recipients(self.bot.db, reminder.id, invitees, now)
+            await rounds.fix_audience(self.bot.db, row.id, invitees, now)
 
         def compose(user_id: int, language: Language) -> DmMessage:
             view = discord.ui.View(timeout=None)
@@ -169,10 +166,10 @@ class IntroInvitations(MeetingRound):
             text = self.bot.catalogue.text(
                 language,
                 "intro.invitation",
-                title=self.meetings_cog.label(meeting, language),
+                title=meeting_label(meeting, language, self.bot.catalogue),
                 minutes=self.bot.config.program.intro_minutes,
             )
             return DmMessage(text, view=view)
 
-        await self.meetings_cog.dm.deliver(reminder.id, compose)
-        return ReminderState.SENT
+        await self.bot.dm.deliver(row.id, compose)
+        return Outcome.sent()

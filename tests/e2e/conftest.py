@@ -86,8 +86,14 @@ def build_server(emu: FakeDiscord, workdir: Path) -> Server:
         mette=mette,
         john=john,
         config_path=config_path,
-        clock=FakeClock(START),
+        clock=emu_clock(emu, FakeClock(START)),
     )
+
+
+def emu_clock(emu: FakeDiscord, clock: FakeClock) -> FakeClock:
+    """One clock for the bot and the emulator: Discord starts and ends events by the same time the bot sees."""
+    emu.clock = clock
+    return clock
 
 
 @pytest.fixture
@@ -185,7 +191,7 @@ _EMULATORS: dict[int, FakeDiscord] = {}
 
 def _belongs_to_bot(task: asyncio.Task[object]) -> bool:
     """Background tasks the bot's own code started (named by the cogs), which die with the process."""
-    return task.get_name().startswith(("coalesce:", "dm-", "reconcile", "reminder"))
+    return task.get_name().startswith(("coalesce:", "dm-", "reconcile", "round"))
 
 
 def _set_event(event: asyncio.Event):  # type: ignore[no-untyped-def]

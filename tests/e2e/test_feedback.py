@@ -9,7 +9,6 @@ from typing import Any, cast
 
 from bot.client import MikroVirkBot
 from cogs.feedback._cog import Feedback
-from cogs.meetings._cog import Meetings
 from db import attendance, polls
 from tests.e2e.conftest import RunningBot, Server, settle_bot
 from tests.fakediscord import FakeMessage, iter_components
@@ -24,8 +23,7 @@ def feedback(bot: MikroVirkBot) -> Feedback:
 
 
 async def run_meeting_rounds(bot: MikroVirkBot) -> None:
-    for timed in cast(Meetings, bot.get_cog("Meetings")).rounds:
-        await timed.run_due()
+    await bot.rounds.run_due()
     await settle_bot(bot)
 
 
@@ -75,7 +73,7 @@ async def test_check_in_and_the_feedback_poll_after_the_meeting(server: Server, 
     server.clock.now = POLL_TIME
     await run_meeting_rounds(bot)
     assert not [c for c in iter_components(post.components) if c.get("label") == "Tjek ind"]  # closed at the end
-    await feedback(bot).run_due()
+    await bot.rounds.run_due()
     poll_post = feedback_post(server)
     assert [c.get("label") for c in iter_components(poll_post.components) if c["type"] == 2] == [
         "1",
@@ -95,6 +93,12 @@ async def test_check_in_and_the_feedback_poll_after_the_meeting(server: Server, 
     await emu.click(server.mette, mette_dm, button(mette_dm, lambda c: c.get("label") == "5"))  # changed
     await emu.click(server.john, poll_post, button(poll_post, lambda c: c.get("label") == "3"))
     form = await emu.click(server.john, poll_post, button(poll_post, lambda c: c.get("label") == "Kommentar"))
+    assert form.modal is not None
+    (comment_field,) = form.modal["components"]  # the text input is wrapped in a Label (type 18), not an action row
+    assert comment_field["type"] == 18 and comment_field["label"] == "What worked? What should we change? A topic?"
+    assert comment_field["component"]["type"] == 4 and comment_field["component"]["custom_id"] == "comment"
+    assert comment_field["component"].get("label") is None
+    assert comment_field["component"]["placeholder"] == "A few words for the steering group"
     saved = await emu.submit_modal(server.john, form, {"comment": "Mere tid til netværk @everyone"})
     assert "Your comment is recorded" in saved.content  # John uses Discord in English
     poll = await polls.feedback_poll(bot.db, 1)
@@ -120,7 +124,7 @@ async def test_check_in_and_the_feedback_poll_after_the_meeting(server: Server, 
     assert sorted((row[2], row[3]) for row in rows[1:3]) == [("John", "3"), ("Mette", "5")]
 
     server.clock.now = POLL_TIME + timedelta(days=7)  # the poll closes
-    await feedback(bot).run_due()
+    await bot.rounds.run_due()
     summary = [m for m in emu.channel_messages(server.organisers_channel) if "lukket" in m.content]
     assert summary and summary[0].attachments[0]["content"].startswith(PNG)
     late = await emu.click(server.mette, mette_dm, button(mette_dm, lambda c: c.get("label") == "1"))
@@ -192,7 +196,7 @@ async def test_an_organisers_poll_with_buttons_closes_with_results(server: Serve
     await emu.click(server.john, post, tuesday)  # John changes his mind
     assert "**mandag** — 1" in post.embeds[0]["description"] and "**tirsdag** — 1" in post.embeds[0]["description"]
     server.clock.advance(timedelta(days=1))
-    await feedback(bot).run_due()
+    await bot.rounds.run_due()
     await settle_bot(bot)
     assert post.embeds[0]["footer"]["text"].startswith("Lukket · 2 stemmer")
     assert not post.components

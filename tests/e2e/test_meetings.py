@@ -250,7 +250,8 @@ async def test_edit_and_cancel_tell_those_who_answered(server: Server, running: 
     assert "Stege Bibliotek" in str(post.embeds[0])
     assert "Stege Bibliotek" in server.emu.dms_to(server.mette)[-1].content
     assert "Stege Bibliotek" in server.emu.dms_to(server.john)[-1].content
-    assert "Medlemmer, der ikke modtager direkte beskeder: 1" in edited.followups[-1].content
+    (report,) = [m.content for m in server.emu.channel_messages(server.organisers_channel) if "Ændringen" in m.content]
+    assert "1 medlemmer modtager dem ikke" in report
     (event,) = server.emu.scheduled_events(server.guild)
     assert event["scheduled_start_time"].startswith("2026-12-01T17:00")
 
@@ -277,6 +278,18 @@ async def test_guests_count_against_capacity(server: Server, running: RunningBot
     emu = server.emu
     opened = await emu.click(server.mette, post, "mv:guests:1")
     assert opened.modal is not None
+    # Each text input is wrapped in a Label (type 18), never directly in an action row, and has no label of its own.
+    assert [
+        (c["type"], c["label"], c["component"]["type"], c["component"]["custom_id"], c["component"].get("label"))
+        for c in opened.modal["components"]
+    ] == [
+        (18, "Gæstens navn", 4, "name", None),
+        (18, "Gæstens virksomhed (valgfrit)", 4, "business", None),
+    ]
+    assert [(c["component"]["required"], c["component"]["max_length"]) for c in opened.modal["components"]] == [
+        (True, 80),
+        (False, 100),
+    ]
     added = await emu.submit_modal(server.mette, opened, {"name": "Ole", "business": "Oles VVS"})
     assert "Ole står på listen" in added.content
     await emu.react(server.mette, post, GOING)
@@ -335,13 +348,13 @@ async def test_still_coming_frees_a_seat_even_after_a_restart(server: Server, ru
     await emu.react(server.john, post, GOING)
     await settle(bot)
     server.clock.advance(timedelta(days=3, hours=8))  # 29/11 17:00 UTC: two days before the meeting
-    await cog(bot).still_coming.run_due()
+    await bot.rounds.run_due()
     (question,) = [dm for dm in emu.dms_to(server.mette) if "Kommer du stadig" in dm.content]
     assert not [dm for dm in emu.dms_to(server.john) if "Kommer du stadig" in dm.content]  # waiting, not asked
 
     bot = await running.restart()
     await emu.wait_for(lambda: cog(bot)._reconciled and not cog(bot)._background, timeout=10)
-    await cog(bot).still_coming.run_due()
+    await bot.rounds.run_due()
     assert len([dm for dm in emu.dms_to(server.mette) if "Kommer du stadig" in dm.content]) == 1, "asked once"
 
     no = next(c["custom_id"] for c in iter_components(question.components) if c.get("custom_id", "").endswith(":no"))
@@ -359,7 +372,7 @@ async def test_still_coming_is_not_sent_without_a_waiting_list(server: Server, r
     await server.emu.react(server.mette, post, GOING)
     await settle(bot)
     server.clock.advance(timedelta(days=4))
-    await cog(bot).still_coming.run_due()
+    await bot.rounds.run_due()
     assert not server.emu.dms_to(server.mette)
 
 

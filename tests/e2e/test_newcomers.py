@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import cast
 
-from cogs.program._cog import Program
 from db import program
 from tests.e2e.conftest import RunningBot, Server, settle_bot
 from tests.fakediscord import FakeMessage, FakeUser, iter_components
@@ -72,7 +70,7 @@ async def test_invitation_buttons_work_after_a_restart_and_never_overfill(server
     post = await create(server, "14/12", "1.0")
     await settle_bot(bot)
     server.clock.now = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)  # ten days before
-    await cast(Program, bot.get_cog("Program")).invitations.run_due()
+    await bot.rounds.run_due()
     invitations = [
         next(dm for dm in server.emu.dms_to(user) if "Vil du præsentere" in dm.content) for user in newcomers
     ]
@@ -113,7 +111,7 @@ async def test_a_declined_slot_goes_to_the_first_waiting_newcomer(server: Server
     await create(server, "14/12", "1.0")
     await settle_bot(bot)
     server.clock.now = datetime(2026, 12, 4, 17, 0, tzinfo=UTC)
-    await cast(Program, bot.get_cog("Program")).invitations.run_due()
+    await bot.rounds.run_due()
     invitations = {
         user.id: next(dm for dm in server.emu.dms_to(user) if "Vil du præsentere" in dm.content) for user in newcomers
     }

@@ -175,14 +175,17 @@ async def test_hot_seat_brief_goes_into_a_thread_two_days_before(server: Server,
     (assigned,) = [dm for dm in server.emu.dms_to(server.mette) if "bekræftet til Den varme stol" in dm.content]
     opened = await server.emu.click(server.mette, assigned, "mv:brief:1")
     assert opened.modal is not None
+    (brief_field,) = opened.modal["components"]  # the text input is wrapped in a Label (type 18), not an action row
+    assert brief_field["type"] == 18 and brief_field["label"] == "Udfordringen med få sætninger"
+    assert brief_field["component"]["type"] == 4 and brief_field["component"]["custom_id"] == "brief"
+    assert brief_field["component"].get("label") is None and brief_field["component"]["required"] is True
     saved = await server.emu.submit_modal(
         server.mette, opened, {"brief": "Jeg tager for lidt for mine ydelser. @everyone hvordan sætter I priser?"}
     )
     assert "Dit oplæg er gemt" in saved.content
     assert server.emu.thread_of(post) is None
     server.clock.now = datetime(2026, 11, 29, 16, 30, tzinfo=UTC)  # two days before 17:30 on 1 December
-    program_cog = bot.get_cog("Program")
-    await program_cog.briefs.run_due()  # type: ignore[union-attr]
+    await bot.rounds.run_due()
     thread = server.emu.thread_of(post)
     assert thread is not None and "Den varme stol: Mette" in thread.name
     (brief,) = server.emu.channel_messages(thread)

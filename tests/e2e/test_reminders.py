@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import cast
 
-from bot.client import MikroVirkBot
-from cogs.reminders._cog import Reminders
-from db import reminders
-from db.reminders import ReminderState
+from bot.rounds import RoundKind, RoundState
+from db import rounds
 from tests.e2e.conftest import RunningBot, Server, settle_bot
 from tests.fakediscord import FakeMessage, FakeUser, Perm
 
 GOING, MAYBE, NOT_GOING = "✅", "❔", "❌"
 # The default meeting: 1 December 2026 17:30 Copenhagen = 16:30 UTC; "1 day before" is 30 November 16:30 UTC.
 DAY_BEFORE = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)
-
-
-def cog(bot: MikroVirkBot) -> Reminders:
-    return cast(Reminders, bot.get_cog("Reminders"))
 
 
 def reminder_posts(server: Server) -> list[FakeMessage]:
@@ -66,15 +59,15 @@ async def test_reminder_goes_to_the_channel_and_to_going_and_maybe_who_want_dms(
     await emu.react(server.organiser, post, NOT_GOING)
     await emu.react(quiet, post, GOING)
     await settle_bot(bot)
-    rows = {r.kind: r for r in await reminders.for_meeting(bot.db, 1)}
-    assert rows["before:1d"].due_at == DAY_BEFORE
-    assert "before:7d" not in rows  # a week before had already passed when the meeting was created
+    rows = {r.subject: r for r in await rounds.for_meeting(bot.db, 1) if r.kind is RoundKind.REMINDER}
+    assert rows["1d"].due_at == DAY_BEFORE
+    assert "7d" not in rows  # a week before had already passed when the meeting was created
 
     server.clock.now = DAY_BEFORE - timedelta(minutes=1)
-    await cog(bot).run_due()
+    await bot.rounds.run_due()
     assert not reminder_posts(server)
     server.clock.now = DAY_BEFORE
-    await cog(bot).run_due()
+    await bot.rounds.run_due()
     (reminder,) = reminder_posts(server)
     assert "i morgen" in reminder.embeds[0]["description"]
     assert any(f["value"] == "2 kommer · 1 måske" for f in reminder.embeds[0]["fields"])
@@ -83,10 +76,10 @@ async def test_reminder_goes_to_the_channel_and_to_going_and_maybe_who_want_dms(
     assert "i morgen" in reminder_dms(server, server.mette)[0].content
     assert not reminder_dms(server, server.organiser)  # not going
     assert not reminder_dms(server, quiet)  # turned DMs off
-    assert (await reminders.get(bot.db, rows["before:1d"].id)).state is ReminderState.SENT  # type: ignore[union-attr]
+    assert (await rounds.get(bot.db, rows["1d"].id)).state is RoundState.SENT  # type: ignore[union-attr]
 
     bot = await running.restart()  # a restart after sending sends nothing again
-    await cog(bot).run_due()
+    await bot.rounds.run_due()
     await asyncio.sleep(0.2)
     assert len(reminder_posts(server)) == 1
     assert len(reminder_dms(server, server.mette)) == 1
@@ -100,7 +93,7 @@ async def test_a_hard_kill_midway_delivers_every_dm_exactly_once(server: Server,
         await server.emu.react(person, post, GOING)
     await settle_bot(bot)
     server.clock.now = DAY_BEFORE
-    sending = asyncio.create_task(cog(bot).run_due(), name="reminder-run")
+    sending = asyncio.create_task(bot.rounds.run_due(), name="round-run")
     await server.emu.wait_for(lambda: sum(len(reminder_dms(server, p)) for p in people) >= 4, timeout=10)
     await running.kill()
     assert sending.done()
@@ -132,14 +125,14 @@ async def test_missed_while_down_is_skipped_after_the_meeting_began(server: Serv
     post = await create_meeting(server)
     await server.emu.react(server.mette, post, GOING)
     await settle_bot(bot)
-    (row,) = [r for r in await reminders.for_meeting(bot.db, 1) if r.kind == "before:1d"]
+    (row,) = [r for r in await rounds.for_meeting(bot.db, 1) if (r.kind, r.subject) == (RoundKind.REMINDER, "1d")]
     await running.stop()
     server.clock.now = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)  # the meeting began at 16:30 UTC
     bot = await running.start()
 
     async def skipped() -> bool:
-        found = await reminders.get(bot.db, row.id)
-        return found is not None and found.state is ReminderState.SKIPPED
+        found = await rounds.get(bot.db, row.id)
+        return found is not None and found.state is RoundState.SKIPPED
 
     await server.emu.wait_for(skipped, timeout=10)
     assert not reminder_posts(server) and not reminder_dms(server, server.mette)
@@ -153,14 +146,15 @@ async def test_moving_retimes_and_cancelling_removes(server: Server, running: Ru
     )
     assert "Rettet" in moved.followups[0].content
     await settle_bot(bot)
-    rows = {r.kind: r for r in await reminders.for_meeting(bot.db, 1)}
-    assert rows["before:1d"].due_at == datetime(2026, 12, 7, 16, 30, tzinfo=UTC)
-    assert rows["before:7d"].due_at == datetime(2026, 12, 1, 16, 30, tzinfo=UTC)  # now ahead: created
+    rows = {r.subject: r for r in await rounds.for_meeting(bot.db, 1) if r.kind is RoundKind.REMINDER}
+    assert rows["1d"].due_at == datetime(2026, 12, 7, 16, 30, tzinfo=UTC)
+    assert rows["7d"].due_at == datetime(2026, 12, 1, 16, 30, tzinfo=UTC)  # now ahead: created
     await server.emu.run_command(server.organiser, server.announcements, "meeting cancel", options={"meeting": "1"})
     await settle_bot(bot)
-    assert {r.state for r in await reminders.for_meeting(bot.db, 1)} == {ReminderState.CANCELLED}
+    planned = [r for r in await rounds.for_meeting(bot.db, 1) if r.planned_for is not None]
+    assert {r.state for r in planned} == {RoundState.CANCELLED}
     server.clock.now = datetime(2026, 12, 8, 12, 0, tzinfo=UTC)
-    await cog(bot).run_due()
+    await bot.rounds.run_due()
     assert not reminder_posts(server)
 
 
@@ -174,17 +168,17 @@ async def test_day_before_keeps_local_time_across_both_dst_changes_of_2026(serve
         server.organiser, server.announcements, "meeting create", options={"date": "26/10/2026", "format": "1.0"}
     )
     await settle_bot(bot)
-    spring = {r.kind: r.due_at for r in await reminders.for_meeting(bot.db, 1)}
-    autumn = {r.kind: r.due_at for r in await reminders.for_meeting(bot.db, 2)}
-    assert spring["before:1d"] == datetime(2026, 3, 29, 15, 30, tzinfo=UTC)
-    assert autumn["before:1d"] == datetime(2026, 10, 25, 16, 30, tzinfo=UTC)
-    assert autumn["before:7d"] == datetime(2026, 10, 19, 15, 30, tzinfo=UTC)  # a week before: still summer time
+    spring = {r.subject: r.due_at for r in await rounds.for_meeting(bot.db, 1) if r.kind is RoundKind.REMINDER}
+    autumn = {r.subject: r.due_at for r in await rounds.for_meeting(bot.db, 2) if r.kind is RoundKind.REMINDER}
+    assert spring["1d"] == datetime(2026, 3, 29, 15, 30, tzinfo=UTC)
+    assert autumn["1d"] == datetime(2026, 10, 25, 16, 30, tzinfo=UTC)
+    assert autumn["7d"] == datetime(2026, 10, 19, 15, 30, tzinfo=UTC)  # a week before: still summer time
 
     server.clock.now = datetime(2026, 3, 29, 14, 30, tzinfo=UTC)  # an hour early if UTC offsets were subtracted
-    await cog(bot).run_due()
+    await bot.rounds.run_due()
     assert not [p for p in reminder_posts(server) if "i morgen" in p.embeds[0]["description"]]
     server.clock.now = datetime(2026, 3, 29, 15, 30, tzinfo=UTC)
-    await cog(bot).run_due()
+    await bot.rounds.run_due()
     assert [p for p in reminder_posts(server) if "i morgen" in p.embeds[0]["description"]]
 
 
@@ -200,9 +194,15 @@ async def test_remind_now_is_extra_and_the_scheduled_one_still_goes_once(server:
     now = await server.emu.run_command(
         server.organiser, server.announcements, "meeting remind", options={"meeting": "1"}
     )
-    assert "1 direkte beskeder sendt" in now.followups[0].content
+    assert now.ephemeral and "1 medlemmer får en direkte besked" in now.content  # answered at once
+
+    def reports() -> list[str]:
+        return [m.content for m in server.emu.channel_messages(server.organisers_channel) if "Påmindelse" in m.content]
+
+    await server.emu.wait_for(reports, timeout=10)
+    assert "1 direkte beskeder sendt" in reports()[0]
     server.clock.now = DAY_BEFORE
-    await cog(bot).run_due()
+    await bot.rounds.run_due()
     assert len(reminder_posts(server)) == 2
     assert len(reminder_dms(server, server.mette)) == 2
 
@@ -212,14 +212,14 @@ async def test_monthly_post_lists_the_months_meetings_or_tells_organisers(server
     await create_meeting(server)
     await settle_bot(bot)
     server.clock.now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 1 December 09:00 in Copenhagen
-    await cog(bot).run_due()
+    await bot.rounds.run_due()
     monthly = [
         m for m in server.emu.channel_messages(server.announcements) if m.embeds and "Møder i" in m.embeds[0]["title"]
     ]
     assert [m.embeds[0]["title"] for m in monthly] == ["Møder i december 2026"]
     assert "tirsdag 1. december 2026 17:30" in monthly[0].embeds[0]["description"]
     server.clock.now = datetime(2027, 1, 1, 8, 0, tzinfo=UTC)
-    await cog(bot).run_due()
+    await bot.rounds.run_due()
     notices = [m.content for m in server.emu.channel_messages(server.organisers_channel)]
     assert any("ikke planlagt noget møde i januar 2027" in notice for notice in notices)
 
@@ -233,11 +233,11 @@ async def test_a_refused_channel_post_is_retried_later_without_losing_the_dms(
     await settle_bot(bot)
     server.guild.set_permissions(server.announcements, server.emu.bot_user, deny=Perm.SEND_MESSAGES)
     server.clock.now = DAY_BEFORE
-    await cog(bot).run_due()
+    await bot.rounds.run_due()
     assert not reminder_posts(server) and not reminder_dms(server, server.mette)
     server.guild.set_permissions(server.announcements, server.emu.bot_user)  # the organisers fix the permission
     server.clock.advance(timedelta(minutes=1))
-    await cog(bot).run_due()
+    await bot.rounds.run_due()
     assert len(reminder_posts(server)) == 1
     assert len(reminder_dms(server, server.mette)) == 1
 
@@ -248,9 +248,9 @@ async def test_dm_channels_are_opened_once_per_member(server: Server, running: R
     await server.emu.react(server.mette, post, GOING)
     await settle_bot(bot)
     server.clock.now = DAY_BEFORE
-    await cog(bot).run_due()
+    await bot.rounds.run_due()
     opened = server.emu.count("POST", r"^/users/@me/channels$")
     bot = await running.restart()  # discord.py's own cache is gone; the stored channel id is not
     await server.emu.run_command(server.organiser, server.announcements, "meeting remind", options={"meeting": "1"})
-    assert len(reminder_dms(server, server.mette)) == 2
+    await server.emu.wait_for(lambda: len(reminder_dms(server, server.mette)) == 2, timeout=10)
     assert server.emu.count("POST", r"^/users/@me/channels$") == opened

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.reminders import before_kind, is_late, monthly_kind, next_monthly, reminder_due, wording
+from bot.config import format_offset
+from bot.reminders import is_late, monthly_subject, next_monthly, reminder_due, wording
 
 CPH = ZoneInfo("Europe/Copenhagen")
 
@@ -52,10 +53,10 @@ def test_wording_by_offset(offset: timedelta, key: str, params: dict[str, object
     assert wording(offset) == (key, params)
 
 
-def test_kinds_are_stable_names() -> None:
-    assert before_kind(timedelta(days=7)) == "before:7d"
-    assert before_kind(timedelta(hours=36)) == "before:36h"
-    assert monthly_kind(date(2026, 12, 1)) == "monthly:2026-12"
+def test_row_subjects_are_stable_names() -> None:
+    assert format_offset(timedelta(days=7)) == "7d"
+    assert format_offset(timedelta(hours=36)) == "36h"
+    assert monthly_subject(date(2026, 12, 1)) == "2026-12"
 
 
 def test_late_after_five_minutes() -> None:

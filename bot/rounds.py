@@ -1,0 +1,104 @@
+"""Timed rounds as data: every piece of timed work is a row with one state machine. No Discord here.
+
+``pending → sending → sent | skipped | failed | cancelled``. A finished row is history: no restart, re-planning or
+retry ever reopens it. Work that becomes relevant again (a meeting moved after its reminder went out) is a new row.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+class RoundKind(enum.StrEnum):
+    REMINDER = "reminder"  # subject: the offset, e.g. "7d"
+    MONTHLY = "monthly"  # subject: the month, e.g. "2026-12"
+    MANUAL_REMINDER = "manual_reminder"  # subject: a running number per meeting
+    STILL_COMING = "still_coming"
+    INTRO_INVITE = "intro_invite"
+    HOTSEAT_BRIEF = "hotseat_brief"  # subject: "" when planned, a running number when a late brief is posted
+    CHECKIN_OPEN = "checkin_open"
+    CHECKIN_CLOSE = "checkin_close"
+    FEEDBACK_POLL = "feedback"
+    FEEDBACK_CLOSE = "feedback_close"
+    POLL_CLOSE = "poll_close"  # subject: the poll id
+    CANCEL_NOTICE = "cancel_notice"  # subject: a running number per meeting
+    CHANGE_NOTICE = "change_notice"  # a new time or place: the event, the post and a DM to those who answered
+    EVENT_SYNC = "event_sync"  # another edit: the Discord event follows the meeting
+
+
+class RoundState(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self not in (RoundState.PENDING, RoundState.SENDING)
+
+
+class DeliveryState(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    REFUSED = "refused"  # the member does not accept DMs; never retried
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    id: int
+    guild_id: int
+    meeting_id: int | None
+    kind: RoundKind
+    subject: str
+    planned_for: datetime | None
+    due_at: datetime
+    retry_at: datetime | None
+    state: RoundState
+    reason: str | None
+    audience_fixed: bool
+    channel_message_id: int | None
+    attempts: int
+    last_error: str | None
+
+    @property
+    def wakes_at(self) -> datetime:
+        """When the runner should look at the row: its moment, or a later retry."""
+        return max(self.due_at, self.retry_at) if self.retry_at else self.due_at
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a delivery ended; ``reason`` says why a row was skipped (stored with it)."""
+
+    state: RoundState
+    reason: str | None = None
+
+    @classmethod
+    def sent(cls) -> Outcome:
+        return cls(RoundState.SENT)
+
+    @classmethod
+    def skipped(cls, reason: str) -> Outcome:
+        return cls(RoundState.SKIPPED, reason)
+
+    @classmethod
+    def cancelled(cls, reason: str) -> Outcome:
+        return cls(RoundState.CANCELLED, reason)
+
+
+# One retry policy for every kind: a failed attempt is tried again after 1, 2, 4, 8 minutes, then given up.
+MAX_ATTEMPTS = 5
+RETRY_BACKOFF = timedelta(minutes=1)
+
+
+def next_try(attempts: int, now: datetime) -> datetime | None:
+    """When to try again after ``attempts`` failed attempts, or None to give up."""
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    factor: int = 2 ** max(attempts - 1, 0)
+    return now + RETRY_BACKOFF * factor

@@ -1,0 +1,289 @@
+"""The one runner for every timed round: plans rows from meetings, wakes them by timer, claims, delivers, retries.
+
+Features register a handler per :class:`RoundKind`; the runner owns everything else, the same for every kind:
+
+- the database row is the truth: a run claims it (pending → sending) before anything is sent, and finishes it
+  (sent / skipped / failed / cancelled) afterwards — a finished row is never run again;
+- one guard: a row never runs twice at once in this process (a timer and an explicit run may ask together);
+- one retry policy: an exception puts the row back to pending with backoff, a bounded number of times, then it is
+  given up, logged and told to the organisers;
+- one resume: at start every unfinished row gets a timer, and a row left sending by a crash runs again with the
+  recipients not yet reached (each delivery is recorded as it happens).
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+import discord
+
+from bot.i18n import msgkey
+from bot.meetings import Meeting, MeetingStatus
+from bot.rounds import Outcome, Round, RoundKind, RoundState, next_try
+from db import meetings, rounds
+
+if TYPE_CHECKING:
+    from bot.client import MikroVirkBot
+
+log = logging.getLogger(__name__)
+
+# Coming meetings planned at start; more than a season ahead is never needed.
+PLANNING_HORIZON = 100
+
+
+def timer_id(round_id: int) -> str:
+    """The scheduler's id for a row's timer: one row never has two timers."""
+    return f"round:{round_id}"
+
+
+def describe(error: BaseException) -> str:
+    if isinstance(error, discord.HTTPException):
+        return f"{error.status} {error.code}: {error.text}"[:500]
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+class RoundHandler(abc.ABC):
+    """What one kind of round delivers. Decides only from the database's current state, never from attempts."""
+
+    kind: ClassVar[RoundKind]
+
+    def __init__(self, bot: MikroVirkBot) -> None:
+        self.bot = bot
+
+    @property
+    def guild_id(self) -> int:
+        return self.bot.config.discord.guild_id
+
+    @abc.abstractmethod
+    async def deliver(self, row: Round) -> Outcome:
+        """Do the work of a claimed row; raise to have it retried later."""
+
+    async def at_start(self) -> None:
+        """Plan rows that belong to no meeting (the monthly post); meeting rows are planned by the runner."""
+        return  # most kinds have none
+
+
+class MeetingRound(RoundHandler):
+    """A round tied to a meeting's time: the runner plans it whenever the meeting is published, edited or cancelled."""
+
+    def moments(self, meeting: Meeting) -> dict[str, datetime]:
+        """Subject → due instant of this kind's rows for ``meeting`` (none: the meeting has no such round)."""
+        due = self.due(meeting)
+        return {} if due is None else {"": due}
+
+    def due(self, meeting: Meeting) -> datetime | None:
+        return None
+
+    def relevant(self, meeting: Meeting, now: datetime) -> bool:
+        """Whether the round still makes sense when it runs late; most rounds are for before the meeting."""
+        return meeting.starts_at > now
+
+    async def deliver(self, row: Round) -> Outcome:
+        assert row.meeting_id is not None
+        meeting = await meetings.get_meeting(self.bot.db, row.guild_id, row.meeting_id)
+        if meeting is None or meeting.status is MeetingStatus.CANCELLED:
+            return Outcome.cancelled("meeting cancelled")
+        if not self.relevant(meeting, self.bot.clock()):
+            return Outcome.skipped("too late: the meeting had begun or its moment had passed")
+        return await self.deliver_for(row, meeting)
+
+    @abc.abstractmethod
+    async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
+        """Deliver for a meeting that is still planned and for which the round still makes sense."""
+
+
+class RoundRunner:
+    def __init__(self, bot: MikroVirkBot) -> None:
+        self._bot = bot
+        self._handlers: dict[RoundKind, RoundHandler] = {}
+        self._running: set[int] = set()
+        self._planning = asyncio.Lock()
+
+    def register(self, *handlers: RoundHandler) -> None:
+        for handler in handlers:
+            if handler.kind in self._handlers:
+                raise ValueError(f"a handler for {handler.kind} is registered already")
+            self._handlers[handler.kind] = handler
+
+    def handler(self, kind: RoundKind) -> RoundHandler:
+        return self._handlers[kind]
+
+    @property
+    def _meeting_rounds(self) -> list[MeetingRound]:
+        return [handler for handler in self._handlers.values() if isinstance(handler, MeetingRound)]
+
+    # -- planning -------------------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """At start: plan every coming meeting's rounds, let handlers plan theirs, and set a timer for each unfinished
+        row — at once for those due while the bot was down (sent late, or skipped if no longer relevant) and for
+        those a crash left sending (resumed with the recipients not yet reached)."""
+        bot = self._bot
+        guild_id = bot.config.discord.guild_id
+        for meeting in await meetings.coming_meetings(bot.db, guild_id, bot.clock(), limit=PLANNING_HORIZON):
+            await self.plan_meeting(meeting, changed=False)
+        for handler in self._handlers.values():
+            await handler.at_start()
+        unfinished = await rounds.unfinished(bot.db, guild_id)
+        for row in unfinished:
+            self.arm(row)
+        log.info("rounds armed", extra={"rounds": len(unfinished)})
+
+    async def plan_meeting(self, meeting: Meeting, *, changed: bool) -> None:
+        """Create, move or cancel the meeting's rows of every kind. ``changed``: an organiser just changed it, so a
+        moment that has passed is not sent at short notice; at start a missed moment may still go out late."""
+        bot = self._bot
+        async with self._planning:
+            current = await meetings.get_meeting(bot.db, meeting.guild_id, meeting.id) or meeting
+            now = bot.clock()
+            if current.status is MeetingStatus.CANCELLED:
+                async with bot.db.transaction() as conn:
+                    cancelled = await rounds.cancel_pending_for_meeting(
+                        conn, current.id, "meeting cancelled", now, keep=(RoundKind.CANCEL_NOTICE,)
+                    )
+                for round_id in cancelled:
+                    bot.timers.cancel(timer_id(round_id))
+                return
+            open_rows = [row for row in await rounds.for_meeting(bot.db, current.id) if not row.state.finished]
+            for handler in self._meeting_rounds:
+                moments = handler.moments(current)
+                for row in open_rows:
+                    # Rows planned from the meeting's time whose moment no longer exists (format or offsets changed).
+                    if row.kind is handler.kind and row.planned_for is not None and row.subject not in moments:
+                        await rounds.cancel_pending(
+                            bot.db, row.guild_id, row.meeting_id, row.kind, row.subject, "no longer planned", now
+                        )
+                        bot.timers.cancel(timer_id(row.id))
+                for subject, due in moments.items():
+                    planned = await rounds.plan(
+                        bot.db,
+                        current.guild_id,
+                        current.id,
+                        handler.kind,
+                        subject,
+                        due,
+                        current.starts_at,
+                        now,
+                        may_be_late=not changed and handler.relevant(current, now),
+                    )
+                    if planned is not None:
+                        self.arm(planned)
+                    else:
+                        self._drop_timers(open_rows, handler.kind, subject)
+
+    def _drop_timers(self, open_rows: list[Round], kind: RoundKind, subject: str) -> None:
+        for row in open_rows:
+            if row.kind is kind and row.subject == subject:
+                self._bot.timers.cancel(timer_id(row.id))
+
+    async def add_now(self, guild_id: int, meeting_id: int, kind: RoundKind) -> Round:
+        """A one-off round due now (an organiser's extra reminder), armed at once."""
+        now = self._bot.clock()
+        row = await rounds.create_one_off(self._bot.db, guild_id, meeting_id, kind, now, now)
+        self.arm(row)
+        return row
+
+    def arm(self, row: Round) -> None:
+        async def fire() -> None:
+            await self.run(row.id)
+
+        self._bot.timers.at(timer_id(row.id), row.wakes_at, fire)
+
+    # -- running ----------------------------------------------------------------------------------------------------
+
+    async def run_due(self) -> None:
+        """Run every row due by the bot's clock, soonest first (tests move the clock, then call this)."""
+        now = self._bot.clock()
+        for row in await rounds.unfinished(self._bot.db, self._bot.config.discord.guild_id):
+            if row.wakes_at <= now:
+                await self.run(row.id)
+
+    async def run(self, round_id: int) -> None:
+        if round_id in self._running:
+            return
+        self._running.add(round_id)
+        try:
+            await self._run(round_id)
+        finally:
+            self._running.discard(round_id)
+
+    async def _run(self, round_id: int) -> None:
+        bot = self._bot
+        current = await rounds.get(bot.db, round_id)
+        if current is None or current.state.finished:
+            return
+        if current.state is RoundState.PENDING and current.wakes_at > bot.clock():
+            self.arm(current)  # moved later since the timer was set
+            return
+        row = await rounds.claim(bot.db, round_id, bot.clock())
+        if row is None:
+            return
+        handler = self._handlers.get(row.kind)
+        if handler is None:
+            await rounds.finish(bot.db, row.id, RoundState.FAILED, "no handler for this kind", bot.clock())
+            log.error("round has no handler", extra={"round_id": row.id, "kind": row.kind})
+            return
+        try:
+            outcome = await handler.deliver(row)
+        except Exception as error:
+            await self._failed_attempt(row, error)
+            return
+        await rounds.finish(bot.db, row.id, outcome.state, outcome.reason, bot.clock())
+        log.info(
+            "round finished",
+            extra={
+                "round_id": row.id,
+                "kind": row.kind,
+                "subject": row.subject,
+                "meeting_id": row.meeting_id,
+                "state": outcome.state,
+                "reason": outcome.reason,
+                "attempt": row.attempts,
+            },
+        )
+
+    async def _failed_attempt(self, row: Round, error: Exception) -> None:
+        bot = self._bot
+        now = bot.clock()
+        note = describe(error)
+        extra = {"round_id": row.id, "kind": row.kind, "attempt": row.attempts, "error": note}
+        retry_at = next_try(row.attempts, now)
+        if retry_at is not None:
+            if isinstance(error, discord.HTTPException):
+                log.warning("round failed, retrying", extra=extra)
+            else:
+                log.error("round failed, retrying", exc_info=error, extra=extra)
+            await rounds.retry_later(bot.db, row.id, retry_at, note, now)
+            refreshed = await rounds.get(bot.db, row.id)
+            if refreshed is not None and refreshed.state is RoundState.PENDING:
+                self.arm(refreshed)
+            return
+        await rounds.finish(bot.db, row.id, RoundState.FAILED, note, now)
+        log.error("round given up", extra=extra)
+        kind_name = bot.public_text(KIND_NAME_KEYS[row.kind])
+        await bot.notify_organisers(
+            bot.public_text("round.given_up", kind=kind_name, attempts=row.attempts, error=note[:300])
+        )
+
+
+# What organisers read when a round of this kind is given up.
+KIND_NAME_KEYS = {
+    RoundKind.REMINDER: msgkey("round.kind.reminder"),
+    RoundKind.MONTHLY: msgkey("round.kind.monthly"),
+    RoundKind.MANUAL_REMINDER: msgkey("round.kind.manual_reminder"),
+    RoundKind.STILL_COMING: msgkey("round.kind.still_coming"),
+    RoundKind.INTRO_INVITE: msgkey("round.kind.intro_invite"),
+    RoundKind.HOTSEAT_BRIEF: msgkey("round.kind.hotseat_brief"),
+    RoundKind.CHECKIN_OPEN: msgkey("round.kind.checkin_open"),
+    RoundKind.CHECKIN_CLOSE: msgkey("round.kind.checkin_close"),
+    RoundKind.FEEDBACK_POLL: msgkey("round.kind.feedback"),
+    RoundKind.FEEDBACK_CLOSE: msgkey("round.kind.feedback_close"),
+    RoundKind.POLL_CLOSE: msgkey("round.kind.poll_close"),
+    RoundKind.CANCEL_NOTICE: msgkey("round.kind.cancel_notice"),
+    RoundKind.CHANGE_NOTICE: msgkey("round.kind.change_notice"),
+    RoundKind.EVENT_SYNC: msgkey("round.kind.event_sync"),
+}

@@ -1,0 +1,173 @@
+"""The reminder rounds: before each meeting, an organiser's extra reminder, and the monthly post.
+
+A reminder posts in the announcements channel with a nonce derived from the row, records the message, then DMs each
+member who answered going or maybe and wants DMs, recording every delivery: a restart resumes instead of repeating.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.config import LANGUAGES, Language, format_offset
+from bot.i18n import msgkey
+from bot.meetings import Meeting, MeetingStatus
+from bot.reminders import is_late, monthly_subject, next_monthly, reminder_due, wording
+from bot.render import ProgramEntry, clip, local_date, local_month, meeting_label, reminder_card
+from bot.rounds import DeliveryState, Outcome, Round, RoundKind
+from bot.services.dm import DmMessage, delivery_nonce
+from bot.services.rounds import MeetingRound, RoundHandler
+from cogs._embeds import BRAND_COLOUR, card_embed
+from db import meetings, program, rounds, rsvps
+
+if TYPE_CHECKING:
+    from bot.client import MikroVirkBot
+
+log = logging.getLogger(__name__)
+
+
+async def send_reminder(
+    bot: MikroVirkBot, row: Round, meeting: Meeting, when: dict[Language, str], *, late: bool
+) -> None:
+    """The channel post (once: its message id is kept) and the DMs to the audience fixed on the first attempt."""
+    url = meeting.announcement_url
+    if row.channel_message_id is None:
+        roster = await rsvps.roster(bot.db, meeting.id)
+        entries = [ProgramEntry(s.kind, s.name, s.topic) for s in await program.confirmed(bot.db, meeting.id)]
+        language = bot.config.network.language
+        card = reminder_card(meeting, roster, entries, when[language], late, url, language, bot.catalogue)
+        channel = bot.get_partial_messageable(bot.config.discord.announcements_channel_id)
+        posted = await channel.send(embed=card_embed(card), nonce=delivery_nonce(row.id))
+        await rounds.set_channel_message(bot.db, row.id, posted.id, bot.clock())
+    audience = await rsvps.reminder_audience(bot.db, meeting.guild_id, meeting.id)
+    await rounds.fix_audience(bot.db, row.id, audience, bot.clock())
+
+    def compose(user_id: int, language: Language) -> DmMessage:
+        text = bot.catalogue.text(
+            language,
+            "reminder.dm",
+            when=when[language],
+            title=clip(local_date(meeting.local_start, language), 80),
+            time=f"{meeting.local_start:%H:%M}",
+            venue=meeting.venue,
+            url=url or "",
+        )
+        if late:
+            text = f"{bot.catalogue.text(language, 'reminder.late')}\n{text}"
+        return DmMessage(text + "\n" + bot.catalogue.text(language, "reminder.dm_off_hint"))
+
+    retries = await bot.dm.deliver(row.id, compose)
+    log.info(
+        "reminder sent",
+        extra={"round_id": row.id, "kind": row.kind, "meeting_id": meeting.id, "late": late, "retries": retries},
+    )
+
+
+class BeforeMeeting(MeetingRound):
+    """One reminder per configured offset before each meeting ("in a week", "tomorrow")."""
+
+    kind = RoundKind.REMINDER
+
+    def moments(self, meeting: Meeting) -> dict[str, datetime]:
+        return {
+            format_offset(offset): reminder_due(meeting.starts_at, meeting.timezone, offset)
+            for offset in self.bot.config.reminders.offsets
+        }
+
+    async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
+        offset = next((o for o in self.bot.config.reminders.offsets if format_offset(o) == row.subject), None)
+        key, params = wording(offset) if offset is not None else (msgkey("reminder.when_soon"), {})
+        when = {language: self.bot.catalogue.text(language, key, **params) for language in LANGUAGES}
+        await send_reminder(self.bot, row, meeting, when, late=is_late(row.due_at, self.bot.clock()))
+        return Outcome.sent()
+
+
+class ExtraReminder(RoundHandler):
+    """An organiser's "remind now": its own row, so the scheduled reminders still go out once; the counts go to the
+    organisers' channel when the fan-out is done (the organiser was answered at once)."""
+
+    kind = RoundKind.MANUAL_REMINDER
+
+    async def deliver(self, row: Round) -> Outcome:
+        assert row.meeting_id is not None
+        meeting = await meetings.get_meeting(self.bot.db, row.guild_id, row.meeting_id)
+        if meeting is None or meeting.status is MeetingStatus.CANCELLED:
+            return Outcome.cancelled("meeting cancelled")
+        if meeting.starts_at <= self.bot.clock():
+            return Outcome.skipped("the meeting had begun")
+        when = {language: self.bot.catalogue.text(language, "reminder.when_soon") for language in LANGUAGES}
+        await send_reminder(self.bot, row, meeting, when, late=False)
+        counts = await rounds.delivery_counts(self.bot.db, row.id)
+        language = self.bot.config.network.language
+        await self.bot.notify_organisers(
+            self.bot.catalogue.text(
+                language,
+                "meeting.reminded",
+                title=meeting_label(meeting, language, self.bot.catalogue),
+                sent=counts[DeliveryState.SENT],
+                refused=counts[DeliveryState.REFUSED],
+                failed=counts[DeliveryState.FAILED],
+            )
+        )
+        return Outcome.sent()
+
+
+class MonthlyPost(RoundHandler):
+    """On the configured day: this month's meetings in the announcements channel, or a heads-up to organisers."""
+
+    kind = RoundKind.MONTHLY
+
+    async def at_start(self) -> None:
+        await self.plan_next()
+
+    async def plan_next(self) -> None:
+        config = self.bot.config.reminders
+        now = self.bot.clock()
+        month, due = next_monthly(now, config.monthly_day, config.monthly_time, self.bot.config.network.timezone)
+        planned = await rounds.plan(
+            self.bot.db,
+            self.bot.config.discord.guild_id,
+            None,
+            self.kind,
+            monthly_subject(month),
+            due,
+            None,
+            now,
+            may_be_late=False,
+        )
+        if planned is not None:
+            self.bot.rounds.arm(planned)
+
+    async def deliver(self, row: Round) -> Outcome:
+        bot = self.bot
+        await self.plan_next()  # first, so a post that is given up never stops the next month's
+        language = bot.config.network.language
+        month = date.fromisoformat(row.subject + "-01")
+        coming = await meetings.coming_meetings(bot.db, row.guild_id, bot.clock(), limit=100)
+        this_month = [m for m in coming if (m.local_start.year, m.local_start.month) == (month.year, month.month)]
+        month_name = local_month(month, language)
+        if row.channel_message_id is None:
+            if this_month:
+                lines = [
+                    f"• {local_date(m.local_start, language)} {m.local_start:%H:%M} — {m.venue}"
+                    + (f" — {m.announcement_url}" if m.announcement_url else "")
+                    for m in this_month
+                ]
+                embed = discord.Embed(
+                    colour=BRAND_COLOUR,
+                    title=bot.catalogue.text(language, "monthly.title", month=month_name),
+                    description=clip("\n".join(lines) + "\n\n" + bot.catalogue.text(language, "monthly.how"), 4096),
+                )
+                channel = bot.get_partial_messageable(bot.config.discord.announcements_channel_id)
+                posted = await channel.send(embed=embed, nonce=delivery_nonce(row.id))
+            else:
+                channel = bot.get_partial_messageable(bot.config.discord.organisers_channel_id)
+                posted = await channel.send(
+                    bot.catalogue.text(language, "monthly.none", month=month_name), nonce=delivery_nonce(row.id)
+                )
+            await rounds.set_channel_message(bot.db, row.id, posted.id, bot.clock())
+        log.info("monthly post sent", extra={"round_id": row.id, "meetings": len(this_month)})
+        return Outcome.sent()

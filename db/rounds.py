@@ -1,0 +1,293 @@
+"""SQL for timed rounds and their per-recipient deliveries; the state machine's transitions live here only.
+
+Every transition is one guarded ``UPDATE … WHERE state = …``, so a finished row (sent, skipped, failed, cancelled)
+can never be reopened, whoever asks.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+
+from bot.rounds import DeliveryState, Round, RoundKind, RoundState
+from db.codec import instant_from_db, instant_to_db, optional_instant_from_db
+from db.database import Connection, Database
+
+_COLUMNS = (
+    "id, guild_id, meeting_id, kind, subject, planned_for, due_at, retry_at, state, reason, audience_fixed,"
+    " channel_message_id, attempts, last_error"
+)
+_OPEN = "state IN ('pending', 'sending')"
+_SAME_KEY = "guild_id = ? AND meeting_id IS ? AND kind = ? AND subject = ?"
+
+
+def _round(row: sqlite3.Row) -> Round:
+    return Round(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        meeting_id=row["meeting_id"],
+        kind=RoundKind(row["kind"]),
+        subject=row["subject"],
+        planned_for=optional_instant_from_db(row["planned_for"]),
+        due_at=instant_from_db(row["due_at"]),
+        retry_at=optional_instant_from_db(row["retry_at"]),
+        state=RoundState(row["state"]),
+        reason=row["reason"],
+        audience_fixed=bool(row["audience_fixed"]),
+        channel_message_id=row["channel_message_id"],
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+    )
+
+
+def _optional(value: datetime | None) -> str | None:
+    return None if value is None else instant_to_db(value)
+
+
+async def plan(
+    db: Database,
+    guild_id: int,
+    meeting_id: int | None,
+    kind: RoundKind,
+    subject: str,
+    due_at: datetime,
+    planned_for: datetime | None,
+    now: datetime,
+    *,
+    may_be_late: bool,
+) -> Round | None:
+    """Create or move the one open row for (meeting, kind, subject); returns it, or None if nothing is open.
+
+    - A row already sending is left as it is.
+    - A pending row moves to the new moment; if that moment has passed and the round may not go out late (the
+      organiser moved the meeting inside the window), it is cancelled instead: nobody is asked at short notice.
+    - A finished row for the same ``planned_for`` means the work is done: nothing is created. A finished row for
+      another ``planned_for`` (the meeting moved since) leaves room for a new row, if its moment is ahead.
+    - ``may_be_late`` (at start, when the round still makes sense) keeps a pending row whose moment passed while the
+      bot was down, so it runs at once and says it is late. A row is never created for a moment already past.
+    """
+    key = (guild_id, meeting_id, kind.value, subject)
+    stamp = instant_to_db(now)
+    ahead = due_at > now
+    async with db.transaction() as conn:
+        row = await conn.fetchone(f"SELECT {_COLUMNS} FROM rounds WHERE {_SAME_KEY} AND {_OPEN}", key)
+        if row is not None:
+            current = _round(row)
+            if current.state is RoundState.SENDING or (current.due_at == due_at and current.planned_for == planned_for):
+                return current
+            if ahead or may_be_late:
+                await conn.execute(
+                    "UPDATE rounds SET due_at = ?, planned_for = ?, retry_at = NULL, updated_at = ?"
+                    " WHERE id = ? AND state = 'pending'",
+                    (instant_to_db(due_at), _optional(planned_for), stamp, current.id),
+                )
+                return await _get(conn, current.id)
+            await _cancel(conn, [current.id], "moved: its moment had passed", stamp)
+            return None
+        history = await conn.fetchall(f"SELECT planned_for, state FROM rounds WHERE {_SAME_KEY}", key)
+        # A cancelled row delivered nothing, so it does not count as done (a format changed back, say).
+        done_for = {entry["planned_for"] for entry in history if entry["state"] != RoundState.CANCELLED}
+        if _optional(planned_for) in done_for:
+            return None
+        if not ahead:
+            return None  # a moment that passed before the row existed was never missed: it was never planned
+        round_id = await conn.insert(
+            "INSERT INTO rounds (guild_id, meeting_id, kind, subject, planned_for, due_at, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (*key, _optional(planned_for), instant_to_db(due_at), stamp, stamp),
+        )
+        return await _get(conn, round_id)
+
+
+async def add_one_off(
+    conn: Connection, guild_id: int, meeting_id: int, kind: RoundKind, due_at: datetime, now: datetime
+) -> int:
+    """A round that happens once per request (an organiser's extra reminder, a change notice), numbered per meeting.
+
+    Takes a connection so it can be written in the same transaction as the change that calls for it.
+    """
+    count = await conn.fetchval("SELECT count(*) FROM rounds WHERE meeting_id = ? AND kind = ?", (meeting_id, kind))
+    stamp = instant_to_db(now)
+    return await conn.insert(
+        "INSERT INTO rounds (guild_id, meeting_id, kind, subject, due_at, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (guild_id, meeting_id, kind.value, str(count + 1), instant_to_db(due_at), stamp, stamp),
+    )
+
+
+async def create_one_off(
+    db: Database, guild_id: int, meeting_id: int, kind: RoundKind, due_at: datetime, now: datetime
+) -> Round:
+    async with db.transaction() as conn:
+        round_id = await add_one_off(conn, guild_id, meeting_id, kind, due_at, now)
+        created = await _get(conn, round_id)
+    assert created is not None
+    return created
+
+
+async def _get(conn: Connection, round_id: int) -> Round | None:
+    row = await conn.fetchone(f"SELECT {_COLUMNS} FROM rounds WHERE id = ?", (round_id,))
+    return None if row is None else _round(row)
+
+
+async def get(db: Database, round_id: int) -> Round | None:
+    async with db.read() as conn:
+        return await _get(conn, round_id)
+
+
+async def _cancel(conn: Connection, round_ids: list[int], reason: str, stamp: str) -> None:
+    await conn.executemany(
+        "UPDATE rounds SET state = 'cancelled', reason = ?, finished_at = ?, updated_at = ?"
+        " WHERE id = ? AND state = 'pending'",
+        [(reason, stamp, stamp, round_id) for round_id in round_ids],
+    )
+
+
+async def cancel_pending(
+    db: Database, guild_id: int, meeting_id: int | None, kind: RoundKind, subject: str, reason: str, now: datetime
+) -> int | None:
+    """Cancel the pending row of (meeting, kind, subject), e.g. a meeting changed format; returns its id."""
+    async with db.transaction() as conn:
+        round_id: int | None = await conn.fetchval(
+            f"SELECT id FROM rounds WHERE {_SAME_KEY} AND state = 'pending'", (guild_id, meeting_id, kind, subject)
+        )
+        if round_id is not None:
+            await _cancel(conn, [round_id], reason, instant_to_db(now))
+    return round_id
+
+
+async def cancel_pending_for_meeting(
+    conn: Connection, meeting_id: int, reason: str, now: datetime, *, keep: tuple[RoundKind, ...] = ()
+) -> list[int]:
+    """Cancel a meeting's rows that have not started (in the caller's transaction); returns their ids."""
+    rows = await conn.fetchall("SELECT id, kind FROM rounds WHERE meeting_id = ? AND state = 'pending'", (meeting_id,))
+    ids = [row["id"] for row in rows if row["kind"] not in keep]
+    await _cancel(conn, ids, reason, instant_to_db(now))
+    return ids
+
+
+async def unfinished(db: Database, guild_id: int) -> list[Round]:
+    """Rows still to run, and those a stopped bot left half-sent, soonest first."""
+    async with db.read() as conn:
+        rows = await conn.fetchall(
+            f"SELECT {_COLUMNS} FROM rounds WHERE guild_id = ? AND {_OPEN} ORDER BY due_at, id", (guild_id,)
+        )
+    return [_round(row) for row in rows]
+
+
+async def for_meeting(db: Database, meeting_id: int) -> list[Round]:
+    async with db.read() as conn:
+        rows = await conn.fetchall(f"SELECT {_COLUMNS} FROM rounds WHERE meeting_id = ? ORDER BY id", (meeting_id,))
+    return [_round(row) for row in rows]
+
+
+async def for_guild(db: Database, guild_id: int, kind: RoundKind, subject: str) -> list[Round]:
+    """The rows of a kind that belongs to no meeting (the monthly post, a poll's closing), oldest first."""
+    async with db.read() as conn:
+        rows = await conn.fetchall(
+            f"SELECT {_COLUMNS} FROM rounds WHERE {_SAME_KEY} ORDER BY id", (guild_id, None, kind, subject)
+        )
+    return [_round(row) for row in rows]
+
+
+async def claim(db: Database, round_id: int, now: datetime) -> Round | None:
+    """Take a row whose moment has come (pending → sending), or resume one a stopped bot left sending; None if it is
+    not due, or not ours (finished by now)."""
+    stamp = instant_to_db(now)
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE rounds SET state = 'sending', attempts = attempts + 1, updated_at = ?"
+            " WHERE id = ? AND (state = 'sending'"
+            " OR (state = 'pending' AND due_at <= ? AND (retry_at IS NULL OR retry_at <= ?)))",
+            (stamp, round_id, stamp, stamp),
+        )
+        row = await conn.fetchone(f"SELECT {_COLUMNS} FROM rounds WHERE id = ? AND state = 'sending'", (round_id,))
+    return None if row is None else _round(row)
+
+
+async def finish(db: Database, round_id: int, state: RoundState, reason: str | None, now: datetime) -> bool:
+    """sending → a finished state; False if the row was not sending (nothing changed)."""
+    assert state.finished, state
+    stamp = instant_to_db(now)
+    async with db.transaction() as conn:
+        changed = await conn.execute(
+            "UPDATE rounds SET state = ?, reason = ?, retry_at = NULL, finished_at = ?, updated_at = ?"
+            " WHERE id = ? AND state = 'sending'",
+            (state.value, reason, stamp, stamp, round_id),
+        )
+    return changed == 1
+
+
+async def retry_later(db: Database, round_id: int, retry_at: datetime, error: str, now: datetime) -> None:
+    """sending → pending with a later retry time; the row keeps its moment (so lateness is still told right)."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE rounds SET state = 'pending', retry_at = ?, last_error = ?, updated_at = ?"
+            " WHERE id = ? AND state = 'sending'",
+            (instant_to_db(retry_at), error, instant_to_db(now), round_id),
+        )
+
+
+async def note_error(db: Database, round_id: int, error: str, now: datetime) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE rounds SET last_error = ?, updated_at = ? WHERE id = ?", (error, instant_to_db(now), round_id)
+        )
+
+
+async def set_channel_message(db: Database, round_id: int, message_id: int, now: datetime) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE rounds SET channel_message_id = ?, updated_at = ? WHERE id = ?",
+            (message_id, instant_to_db(now), round_id),
+        )
+
+
+# -- recipients ---------------------------------------------------------------------------------------------------
+
+
+async def fix_audience(db: Database, round_id: int, user_ids: list[int], now: datetime) -> bool:
+    """Record who the round goes to, once: a resumed or retried round keeps the audience it had. Returns whether
+    this call fixed it."""
+    stamp = instant_to_db(now)
+    async with db.transaction() as conn:
+        fixed = await conn.execute(
+            "UPDATE rounds SET audience_fixed = 1, updated_at = ? WHERE id = ? AND audience_fixed = 0",
+            (stamp, round_id),
+        )
+        if fixed:
+            await conn.executemany(
+                "INSERT OR IGNORE INTO round_deliveries (round_id, user_id, updated_at) VALUES (?, ?, ?)",
+                [(round_id, user_id, stamp) for user_id in user_ids],
+            )
+    return fixed == 1
+
+
+async def recipients(db: Database, round_id: int, state: DeliveryState) -> list[int]:
+    async with db.read() as conn:
+        rows = await conn.fetchall(
+            "SELECT user_id FROM round_deliveries WHERE round_id = ? AND state = ? ORDER BY user_id",
+            (round_id, state.value),
+        )
+    return [row["user_id"] for row in rows]
+
+
+async def delivery_counts(db: Database, round_id: int) -> dict[DeliveryState, int]:
+    async with db.read() as conn:
+        rows = await conn.fetchall(
+            "SELECT state, count(*) AS n FROM round_deliveries WHERE round_id = ? GROUP BY state", (round_id,)
+        )
+    counts = dict.fromkeys(DeliveryState, 0)
+    counts.update({DeliveryState(row["state"]): row["n"] for row in rows})
+    return counts
+
+
+async def record_delivery(
+    db: Database, round_id: int, user_id: int, state: DeliveryState, message_id: int | None, now: datetime
+) -> None:
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE round_deliveries SET state = ?, message_id = ?, attempts = attempts + 1, updated_at = ?"
+            " WHERE round_id = ? AND user_id = ?",
+            (state.value, message_id, instant_to_db(now), round_id, user_id),
+        )
