@@ -70,27 +70,30 @@ async def plan(
     stamp = instant_to_db(now)
     ahead = due_at > now
     async with db.transaction() as conn:
-        row = await conn.fetchone(f"SELECT {_COLUMNS} FROM rounds WHERE {_SAME_KEY} AND {_OPEN}", key)
-        if row is not None:
-            current = _round(row)
+        history = [_round(row) for row in await conn.fetchall(f"SELECT {_COLUMNS} FROM rounds WHERE {_SAME_KEY}", key)]
+        current = next((row for row in history if not row.state.finished), None)
+        # A cancelled row delivered nothing, so it does not count as done (a format changed back, say).
+        done = any(
+            row.state.finished and row.state is not RoundState.CANCELLED
+            for row in history
+            if row.planned_for == planned_for
+        )
+        if current is not None:
             if current.state is RoundState.SENDING or (current.due_at == due_at and current.planned_for == planned_for):
                 return current
-            if ahead or may_be_late:
+            if not done and (ahead or may_be_late):
                 await conn.execute(
                     "UPDATE rounds SET due_at = ?, planned_for = ?, retry_at = NULL, updated_at = ?"
                     " WHERE id = ? AND state = 'pending'",
                     (instant_to_db(due_at), _optional(planned_for), stamp, current.id),
                 )
                 return await _get(conn, current.id)
-            await _cancel(conn, [current.id], "moved: its moment had passed", stamp)
+            reason = "done for this meeting time already" if done else "moved: its moment had passed"
+            await _cancel(conn, [current.id], reason, stamp)
             return None
-        history = await conn.fetchall(f"SELECT planned_for, state FROM rounds WHERE {_SAME_KEY}", key)
-        # A cancelled row delivered nothing, so it does not count as done (a format changed back, say).
-        done_for = {entry["planned_for"] for entry in history if entry["state"] != RoundState.CANCELLED}
-        if _optional(planned_for) in done_for:
+        if done or not ahead:
+            # A moment that passed before the row existed was never missed: it was never planned.
             return None
-        if not ahead:
-            return None  # a moment that passed before the row existed was never missed: it was never planned
         round_id = await conn.insert(
             "INSERT INTO rounds (guild_id, meeting_id, kind, subject, planned_for, due_at, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

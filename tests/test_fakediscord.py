@@ -7,6 +7,7 @@ import datetime as dt
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 import discord
@@ -14,6 +15,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
+from tests.clock import FakeClock
 from tests.fakediscord import (
     DEFAULT_BOT_PERMISSIONS,
     BucketLimit,
@@ -965,6 +967,230 @@ async def test_scheduled_events_create_edit_delete(emu: FakeDiscord) -> None:
         await event.delete()
         assert emu.scheduled_events(scene.guild) == []
     emu.assert_healthy()
+
+
+CLOCK_START = dt.datetime(2031, 3, 4, 17, 0, tzinfo=dt.UTC)
+
+
+async def create_external_event(
+    guild: discord.Guild, start: dt.datetime, *, hours: int = 2, name: str = "Meetup"
+) -> discord.ScheduledEvent:
+    return await guild.create_scheduled_event(
+        name=name,
+        start_time=start,
+        end_time=start + dt.timedelta(hours=hours),
+        entity_type=discord.EntityType.external,
+        privacy_level=discord.PrivacyLevel.guild_only,
+        location="Café Nord",
+    )
+
+
+def last_error_body(emu: FakeDiscord) -> dict[str, Any]:
+    failed = [r for r in emu.requests if r.status >= 400]
+    assert failed, "no failed request"
+    assert isinstance(failed[-1].response, dict)
+    return failed[-1].response
+
+
+async def test_external_event_starts_and_ends_by_the_emulator_clock() -> None:
+    clock = FakeClock(CLOCK_START)
+    updates: list[tuple[discord.EventStatus, discord.EventStatus]] = []
+    bot = make_bot()
+
+    async def on_scheduled_event_update(before: discord.ScheduledEvent, after: discord.ScheduledEvent) -> None:
+        updates.append((before.status, after.status))
+
+    bot.add_listener(on_scheduled_event_update)
+    async with FakeDiscord(clock=clock) as emu:
+        assert emu.clock is clock and emu.now() == CLOCK_START
+        scene = build_scene(emu)
+        async with run_client(emu, bot):
+            guild = bot.get_guild(scene.guild.id)
+            assert guild is not None
+            event = await create_external_event(guild, CLOCK_START + dt.timedelta(hours=1), hours=2)
+            assert emu.scheduled_event(scene.guild, event)["status"] == 1
+
+            clock.advance(dt.timedelta(minutes=59))
+            assert emu.advance_events() == []
+            assert emu.scheduled_events(scene.guild)[0]["status"] == 1
+
+            clock.advance(dt.timedelta(minutes=1))  # the start time: Discord starts it
+            assert emu.scheduled_events(scene.guild)[0]["status"] == 2
+            await emu.wait_for(lambda: updates == [(discord.EventStatus.scheduled, discord.EventStatus.active)])
+            cached = guild.get_scheduled_event(event.id)
+            assert cached is not None and cached.status is discord.EventStatus.active
+
+            clock.advance(dt.timedelta(hours=2))  # the end time: the next REST read sees it completed
+            fetched = await guild.fetch_scheduled_event(event.id)
+            assert fetched.status is discord.EventStatus.completed
+            await emu.wait_for(lambda: len(updates) == 2)
+            assert updates[1] == (discord.EventStatus.active, discord.EventStatus.completed)
+            statuses = [d.data["status"] for d in emu.dispatched if d.event == "GUILD_SCHEDULED_EVENT_UPDATE"]
+            assert statuses == [2, 3]
+
+            # a finished event cannot be modified at all
+            with pytest.raises(discord.HTTPException) as info:
+                await fetched.edit(name="Again")
+            assert info.value.status == 400 and info.value.code == 180000
+
+            # "in the past" is judged by the emulator's clock, not by wall time
+            with pytest.raises(discord.HTTPException) as info:
+                await create_external_event(guild, CLOCK_START + dt.timedelta(hours=2), name="Too late")
+            assert info.value.code == 50035
+            assert "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST" in str(last_error_body(emu)["errors"])
+        emu.assert_healthy()
+
+
+async def test_event_that_passed_start_and_end_at_once_gets_both_updates(emu: FakeDiscord) -> None:
+    clock = FakeClock(CLOCK_START)
+    emu.clock = clock  # set after construction, like the e2e fixture does
+    scene = build_scene(emu)
+    bot = make_bot()
+    async with run_client(emu, bot):
+        guild = bot.get_guild(scene.guild.id)
+        assert guild is not None
+        event = await create_external_event(guild, CLOCK_START + dt.timedelta(days=1))
+        clock.advance(dt.timedelta(days=2))
+        changes = emu.advance_events()
+        assert [(c["id"], c["status"]) for c in changes] == [(str(event.id), 2), (str(event.id), 3)]
+        assert emu.advance_events() == []
+        [listed] = await guild.fetch_scheduled_events()
+        assert listed.status is discord.EventStatus.completed
+    emu.assert_healthy()
+
+
+async def test_status_transitions_of_an_active_event(emu: FakeDiscord) -> None:
+    clock = FakeClock(CLOCK_START)
+    emu.clock = clock
+    scene = build_scene(emu)
+    bot = make_bot()
+    async with run_client(emu, bot):
+        guild = bot.get_guild(scene.guild.id)
+        assert guild is not None
+        first = await create_external_event(guild, CLOCK_START + dt.timedelta(hours=1), name="First")
+        second = await create_external_event(guild, CLOCK_START + dt.timedelta(hours=5), name="Second")
+        clock.advance(dt.timedelta(hours=1, minutes=30))
+        active = await guild.fetch_scheduled_event(first.id)
+        assert active.status is discord.EventStatus.active
+
+        # discord.py refuses cancel() client-side; the raw PATCH is refused by Discord
+        with pytest.raises(ValueError):
+            await active.cancel()
+        with pytest.raises(discord.HTTPException) as info:
+            await bot.http.edit_scheduled_event(guild.id, first.id, status=4)
+        assert info.value.status == 400 and info.value.code == 50035
+        body = last_error_body(emu)
+        assert body["errors"]["status"]["_errors"][0]["code"] == "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION"
+        with pytest.raises(discord.HTTPException) as info:
+            await bot.http.edit_scheduled_event(guild.id, first.id, status=1)
+        assert info.value.code == 50035
+        assert emu.scheduled_event(scene.guild, first)["status"] == 2
+
+        ended = await active.end()
+        assert ended.status is discord.EventStatus.completed
+        assert emu.scheduled_event(scene.guild, first)["status"] == 3
+        with pytest.raises(discord.HTTPException) as info:
+            await bot.http.edit_scheduled_event(guild.id, first.id, status=2)
+        assert info.value.status == 400 and info.value.code == 180000
+
+        # SCHEDULED -> ACTIVE by hand before the start, then ACTIVE -> COMPLETED at the end time
+        started = await second.start()
+        assert started.status is discord.EventStatus.active
+        clock.advance(dt.timedelta(hours=6))
+        assert emu.scheduled_event(scene.guild, second)["status"] == 3
+        # SCHEDULED -> CANCELED, and a canceled event stays as it is
+        third = await create_external_event(guild, clock.now + dt.timedelta(days=1), name="Third")
+        canceled = await third.cancel()
+        assert canceled.status is discord.EventStatus.cancelled
+        clock.advance(dt.timedelta(days=2))
+        assert emu.scheduled_event(scene.guild, third)["status"] == 4
+        with pytest.raises(discord.HTTPException) as info:
+            await bot.http.edit_scheduled_event(guild.id, third.id, description="late")
+        assert info.value.code == 180000
+        await third.delete()  # deleting a finished event is fine
+    emu.assert_healthy()
+
+
+async def test_event_description_is_1_to_1000_characters(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot()
+    start = discord.utils.utcnow() + dt.timedelta(days=3)
+    fields: dict[str, Any] = {
+        "name": "Meetup",
+        "entity_type": 3,
+        "privacy_level": 2,
+        "scheduled_start_time": start.isoformat(),
+        "scheduled_end_time": (start + dt.timedelta(hours=2)).isoformat(),
+        "entity_metadata": {"location": "Café Nord"},
+    }
+    async with run_client(emu, bot):
+        guild = bot.get_guild(scene.guild.id)
+        assert guild is not None
+        for bad in ("", "x" * 1001):
+            with pytest.raises(discord.HTTPException) as info:
+                await bot.http.create_guild_scheduled_event(guild.id, **fields, description=bad)
+            assert info.value.status == 400 and info.value.code == 50035
+            assert last_error_body(emu)["errors"]["description"]["_errors"][0]["code"] == "BASE_TYPE_BAD_LENGTH"
+        assert emu.scheduled_events(scene.guild) == []
+
+        created = await bot.http.create_guild_scheduled_event(guild.id, **fields, description=None)
+        assert created["description"] is None
+        created = await bot.http.create_guild_scheduled_event(guild.id, **fields)
+        assert created["description"] is None
+        created = await bot.http.create_guild_scheduled_event(guild.id, **fields, description="x" * 1000)
+        assert created["description"] == "x" * 1000
+
+        with pytest.raises(discord.HTTPException) as info:
+            await bot.http.edit_scheduled_event(guild.id, created["id"], description="")
+        assert info.value.code == 50035
+        edited = await bot.http.edit_scheduled_event(guild.id, created["id"], description=None)
+        assert edited["description"] is None
+    emu.assert_healthy()
+
+
+async def test_broken_message_links_are_found(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    bot = make_bot()
+
+    @bot.tree.command(name="link", description="A link", guild=discord.Object(scene.guild.id))
+    async def link(interaction: discord.Interaction) -> None:
+        target = interaction.client.get_partial_messageable(scene.channel.id).get_partial_message(1234)
+        await interaction.response.send_message(f"see {target.jump_url}", ephemeral=True)
+
+    async with run_client(emu, bot):
+        await bot.tree.sync(guild=discord.Object(scene.guild.id))
+        channel = text_channel(bot, scene.channel)
+        first = await channel.send("the agenda")
+        assert first.jump_url == f"https://discord.com/channels/{scene.guild.id}/{scene.channel.id}/{first.id}"
+        # good links: the real jump_url, a channel link, a DM link with @me, a channel outside the emulator
+        dm = await (await bot.fetch_user(scene.mette.id)).create_dm()
+        dm_message = await dm.send("hi")
+        await channel.send(
+            f"{first.jump_url} https://ptb.discord.com/channels/{scene.guild.id}/{scene.channel.id} "
+            f"https://discord.com/channels/@me/{dm.id}/{dm_message.id} https://discord.com/channels/1/2/3"
+        )
+        assert emu.broken_message_links() == []
+        emu.assert_healthy()
+
+        # a message fetched through a partial messageable without guild_id: jump_url says @me
+        partial = bot.get_partial_messageable(scene.channel.id).get_partial_message(first.id)
+        assert "/channels/@me/" in partial.jump_url
+        embed = discord.Embed(title="Agenda", description=f"[Read it]({partial.jump_url})")
+        await channel.send(embed=embed)
+        [broken] = emu.broken_message_links()
+        assert partial.jump_url in broken and "embeds[0].description" in broken and "not @me" in broken
+
+        other = scene.guild.add_text_channel("other")
+        await dm.send(f"https://canary.discord.com/channels/{scene.guild.id}/{dm.id}")  # a DM with a guild id
+        await channel.send(f"https://discord.com/channels/{scene.guild.id}/{other.id}/{first.id}")  # wrong channel
+        await emu.run_command(scene.mette, scene.channel, "link")
+        broken_links = emu.broken_message_links()
+        assert len(broken_links) == 4
+        assert "a DM link needs @me" in broken_links[1]
+        assert f"message {first.id} is in channel {scene.channel.id}" in broken_links[2]
+        assert "interaction reply to /link" in broken_links[3] and "ephemeral" in broken_links[3]
+        with pytest.raises(AssertionError, match="broken message links"):
+            emu.assert_healthy()
 
 
 async def test_member_join_is_only_delivered_with_the_members_intent(emu: FakeDiscord) -> None:

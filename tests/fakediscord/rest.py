@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import logging
@@ -18,6 +19,8 @@ from aiohttp import BodyPartReader, web
 from . import validation as v
 from .ratelimit import RateLimiter
 from .state import (
+    EVENT_CANCELED,
+    EVENT_COMPLETED,
     JSON,
     ChannelType,
     FakeChannel,
@@ -1272,19 +1275,26 @@ class RestApi:
         if event.get("channel_id") is not None:
             event["channel_id"] = str(event["channel_id"])
 
-    async def list_events(self, req: ApiRequest) -> Reply:
+    def _event_guild(self, req: ApiRequest) -> FakeGuild:
+        """The guild of a scheduled-event route, with its events brought up to Discord's clock
+        (EXTERNAL events start and end on their own; see World.advance_scheduled_events)."""
         guild = self._guild(req)
+        self.world.advance_scheduled_events(guild)
+        return guild
+
+    async def list_events(self, req: ApiRequest) -> Reply:
+        guild = self._event_guild(req)
         return Reply(body=[self._event_body(e, req) for e in guild.scheduled_events.values()])
 
     async def create_event(self, req: ApiRequest) -> Reply:
-        guild = self._guild(req)
+        guild = self._event_guild(req)
         self._require_events(guild, None)
         payload = req.body()
         active = sum(1 for e in guild.scheduled_events.values() if e.get("status") in (1, 2))
         if active >= 100:
-            raise v.ApiError(400, 30038, "Maximum number of guild scheduled events reached (100)")
+            raise v.ApiError(400, 30038, "Maximum number of uncompleted guild scheduled events reached (100)")
         channel_types = {c.id: c.type for c in guild.channels.values()}
-        merged = v.validate_scheduled_event(payload, existing=None, channel_types=channel_types, now=utcnow())
+        merged = v.validate_scheduled_event(payload, existing=None, channel_types=channel_types, now=self.world.now())
         event: JSON = {
             "id": str(self.world.new_id()),
             "guild_id": str(guild.id),
@@ -1306,20 +1316,23 @@ class RestApi:
         }
         self._normalise_event_fields(event)
         guild.scheduled_events[int(event["id"])] = event
-        self.world.dispatch("GUILD_SCHEDULED_EVENT_CREATE", event, Intent.GUILD_SCHEDULED_EVENTS)
+        self.world.dispatch("GUILD_SCHEDULED_EVENT_CREATE", copy.deepcopy(event), Intent.GUILD_SCHEDULED_EVENTS)
         return Reply(body=self._event_body(event, req))
 
     async def get_event(self, req: ApiRequest) -> Reply:
-        guild = self._guild(req)
+        guild = self._event_guild(req)
         return Reply(body=self._event_body(self._event(req, guild), req))
 
     async def edit_event(self, req: ApiRequest) -> Reply:
-        guild = self._guild(req)
+        guild = self._event_guild(req)
         event = self._event(req, guild)
         self._require_events(guild, event)
+        if event.get("status") in (EVENT_COMPLETED, EVENT_CANCELED):
+            # "Once status is set to COMPLETED or CANCELED, the status can no longer be updated"
+            raise v.finished_event()
         payload = req.body()
         channel_types = {c.id: c.type for c in guild.channels.values()}
-        merged = v.validate_scheduled_event(payload, existing=event, channel_types=channel_types, now=utcnow())
+        merged = v.validate_scheduled_event(payload, existing=event, channel_types=channel_types, now=self.world.now())
         allowed = (
             "channel_id",
             "entity_metadata",
@@ -1338,11 +1351,11 @@ class RestApi:
         if event.get("entity_type") == 3:
             event["channel_id"] = None
         self._normalise_event_fields(event)
-        self.world.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event, Intent.GUILD_SCHEDULED_EVENTS)
+        self.world.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", copy.deepcopy(event), Intent.GUILD_SCHEDULED_EVENTS)
         return Reply(body=self._event_body(event, req))
 
     async def delete_event(self, req: ApiRequest) -> Reply:
-        guild = self._guild(req)
+        guild = self._event_guild(req)
         event = self._event(req, guild)
         self._require_events(guild, event)
         del guild.scheduled_events[int(event["id"])]
@@ -1350,7 +1363,7 @@ class RestApi:
         return Reply(status=204)
 
     async def list_event_users(self, req: ApiRequest) -> Reply:
-        guild = self._guild(req)
+        guild = self._event_guild(req)
         self._event(req, guild)
         return Reply(body=[])
 

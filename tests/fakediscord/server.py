@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import inspect
 import logging
 import re
@@ -18,11 +19,13 @@ from aiohttp import web
 
 from .actors import InteractionResult, Settled, UserActions
 from .gateway import DispatchRecord, GatewayHub, GatewaySession
+from .links import find_broken_message_links
 from .ratelimit import RateLimitConfig, RateLimiter
 from .rest import RecordedRequest, RestApi
 from .state import (
     DEFAULT_BOT_PERMISSIONS,
     JSON,
+    Clock,
     FakeChannel,
     FakeGuild,
     FakeInteraction,
@@ -62,6 +65,7 @@ class FakeDiscord(UserActions):
         privileged_intents: bool = True,
         strict: bool = True,
         host: str = "127.0.0.1",
+        clock: Clock | None = None,
     ) -> None:
         if isinstance(rate_limits, RateLimitConfig):
             config = rate_limits
@@ -71,6 +75,8 @@ class FakeDiscord(UserActions):
                 config = config.replace(enabled=False)
         self.token: str = token or f"fake.{secrets.token_urlsafe(24)}"
         self.world = World(token=self.token, bot_name=bot_name)
+        if clock is not None:
+            self.world.clock = clock
         self.limiter = RateLimiter(config)
         self.hub = GatewayHub(self.world, heartbeat_interval=heartbeat_interval, privileged_intents=privileged_intents)
         self.rest = RestApi(
@@ -227,6 +233,23 @@ class FakeDiscord(UserActions):
         self.limiter.config = config
         self.limiter.reset()
 
+    @property
+    def clock(self) -> Clock:
+        """Discord's clock for scheduled events: a zero-argument callable returning an aware datetime
+        (default: real UTC now). Assign e.g. ``emu.clock = FakeClock(...)`` at any time; it decides the
+        "cannot schedule in the past" check and when EXTERNAL events start and end on their own."""
+        return self.world.clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        if not callable(clock):
+            raise TypeError(f"the clock must be a zero-argument callable, not {clock!r}")
+        self.world.clock = clock
+
+    def now(self) -> dt.datetime:
+        """The current instant by :attr:`clock` (UTC)."""
+        return self.world.now()
+
     def exhaust_rate_limit(self, bucket: str, major: Ref | str = "") -> None:
         """Use up a bucket's budget now, as a second process sharing the token would. ``bucket`` is
         a named bucket ("message_edit", "reaction", ...) or a route key ("GET /users/{user_id}");
@@ -350,8 +373,29 @@ class FakeDiscord(UserActions):
         """Number of successful bulk-overwrite (PUT) command syncs."""
         return self.world.command_sync_count
 
+    def advance_events(self) -> list[JSON]:
+        """Bring every guild's scheduled events up to :attr:`clock` now, as Discord does on its own:
+        an EXTERNAL event turns ACTIVE (2) at its start and COMPLETED (3) at its end, each change
+        dispatched as GUILD_SCHEDULED_EVENT_UPDATE. Returns the dispatched event snapshots. (Every
+        scheduled-event REST route and :meth:`scheduled_events` do this first anyway.)"""
+        return self.world.advance_scheduled_events()
+
     def scheduled_events(self, guild: Ref) -> list[JSON]:
-        return list(self.world.guild(guild).scheduled_events.values())
+        """The guild's scheduled events (the live dicts, as the API returns them), after bringing
+        their statuses up to :attr:`clock`."""
+        found = self.world.guild(guild)
+        self.world.advance_scheduled_events(found)
+        return list(found.scheduled_events.values())
+
+    def scheduled_event(self, guild: Ref, event: Ref) -> JSON:
+        """One scheduled event (id, or a discord.py event), after advancing the guild's events;
+        ``KeyError`` if unknown."""
+        found = self.world.guild(guild)
+        self.world.advance_scheduled_events(found)
+        try:
+            return found.scheduled_events[ref_id(event)]
+        except KeyError:
+            raise KeyError(f"unknown scheduled event {ref_id(event)}") from None
 
     # -- gateway ----------------------------------------------------------------------------
 
@@ -451,13 +495,28 @@ class FakeDiscord(UserActions):
         lines.append(f"gateway: identify={self.identify_count} resume={self.resume_count} sessions={self.sessions}")
         return "\n".join(lines)
 
+    def broken_message_links(self) -> list[str]:
+        """Discord message links (``https://discord.com/channels/<guild|@me>/<channel>[/<message>]``,
+        also ptb./canary.) that would not open, found in any message the emulator holds (channel
+        messages, threads, DMs, ephemeral interaction replies and follow-ups; content, embeds,
+        components, polls and every earlier edit) and in modal/autocomplete responses. A link is
+        broken when its first part is ``@me`` for a guild channel or thread, a guild id that is not
+        the channel's guild (or any id for a DM channel), or when the linked message is known to be
+        in another channel. Links to channels the emulator does not know are not judged. Each entry
+        says where the link was found and why it is broken."""
+        return find_broken_message_links(self.world)
+
     def assert_healthy(self) -> None:
-        """Fail if an unknown route was hit or the emulator had an internal error."""
+        """Fail if an unknown route was hit, the emulator had an internal error, or a message holds
+        a broken message link (see :meth:`broken_message_links`)."""
         problems = []
         if self.unknown_routes:
             problems.append(f"unknown routes: {self.unknown_routes}")
         if self.internal_errors:
             problems.append("internal errors:\n" + "\n".join(self.internal_errors))
+        broken = self.broken_message_links()
+        if broken:
+            problems.append("broken message links:\n" + "\n".join(broken))
         if problems:
             raise AssertionError("; ".join(problems))
 

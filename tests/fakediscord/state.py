@@ -8,6 +8,7 @@ gateway hub (it only *enqueues* frames, so it is safe to call from synchronous c
 from __future__ import annotations
 
 import asyncio
+import copy
 import datetime as dt
 import mimetypes
 import re
@@ -177,6 +178,15 @@ DISCORD_LOCALES = frozenset(
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+#: a zero-argument callable returning an aware datetime: the emulator's idea of "now"
+Clock: TypeAlias = Callable[[], dt.datetime]
+
+#: guild scheduled event statuses
+EVENT_SCHEDULED, EVENT_ACTIVE, EVENT_COMPLETED, EVENT_CANCELED = 1, 2, 3, 4
+#: guild scheduled event entity types
+EVENT_STAGE_INSTANCE, EVENT_VOICE, EVENT_EXTERNAL = 1, 2, 3
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -881,11 +891,48 @@ class World:
         self.interactions_by_token: dict[str, FakeInteraction] = {}
         self.nonces: dict[tuple[int, int, str], tuple[float, int]] = {}
         self.http_base = "http://127.0.0.1"
+        #: Discord's clock for scheduled events (start-in-the-past check, automatic transitions);
+        #: replace it with any zero-argument callable returning an aware datetime
+        self.clock: Clock = utcnow
         #: set by the emulator: ``dispatch(event, data, intent, *, content_gated=False)``
         self.dispatch: DispatchFn = _no_dispatch
 
     def new_id(self) -> int:
         return self.ids.next()
+
+    def now(self) -> dt.datetime:
+        """The current instant by :attr:`clock`, in UTC."""
+        value = self.clock()
+        if not isinstance(value, dt.datetime) or value.tzinfo is None or value.utcoffset() is None:
+            raise TypeError(f"fakediscord clock must return an aware datetime, got {value!r}")
+        return value.astimezone(dt.UTC)
+
+    # -- scheduled events ---------------------------------------------------------------------
+
+    def advance_scheduled_events(self, guild: FakeGuild | None = None) -> list[JSON]:
+        """Bring every scheduled event's status up to :meth:`now`, as Discord does on its own: an
+        EXTERNAL event that is SCHEDULED turns ACTIVE at its ``scheduled_start_time`` and an ACTIVE
+        one COMPLETED at its ``scheduled_end_time``. Each change is announced with
+        GUILD_SCHEDULED_EVENT_UPDATE; an event that passed both instants gets two updates (start,
+        then end). Returns the snapshots dispatched, in order."""
+        now = self.now()
+        changes: list[JSON] = []
+        guilds = [guild] if guild is not None else list(self.guilds.values())
+        for g in guilds:
+            for event in g.scheduled_events.values():
+                if event.get("entity_type") != EVENT_EXTERNAL:
+                    continue
+                for status, key in (
+                    (EVENT_SCHEDULED, "scheduled_start_time"),
+                    (EVENT_ACTIVE, "scheduled_end_time"),
+                ):
+                    at = event.get(key)
+                    if event.get("status") == status and at is not None and parse_iso(str(at)) <= now:
+                        event["status"] = status + 1
+                        snapshot = copy.deepcopy(event)
+                        changes.append(snapshot)
+                        self.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", snapshot, Intent.GUILD_SCHEDULED_EVENTS)
+        return changes
 
     # -- registry ----------------------------------------------------------------------------
 
@@ -1126,6 +1173,7 @@ class World:
         }
 
     def guild_create_dict(self, guild: FakeGuild, *, include_members: bool, large_threshold: int = 250) -> JSON:
+        self.advance_scheduled_events(guild)
         data = self.guild_dict(guild)
         large = guild.member_count > large_threshold
         everyone = include_members and not large
@@ -1142,7 +1190,7 @@ class World:
                 "threads": [self.thread_dict(t, with_member=True) for t in self.active_threads(guild)],
                 "presences": [],
                 "stage_instances": [],
-                "guild_scheduled_events": list(guild.scheduled_events.values()),
+                "guild_scheduled_events": [copy.deepcopy(e) for e in guild.scheduled_events.values()],
                 "soundboard_sounds": [],
                 "lazy": True,
                 "application_command_counts": {},

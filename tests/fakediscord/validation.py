@@ -73,6 +73,11 @@ def unknown_event() -> ApiError:
     return ApiError(404, 10070, "Unknown Guild Scheduled Event")
 
 
+def finished_event() -> ApiError:
+    """Modifying a COMPLETED or CANCELED guild scheduled event (JSON error code 180000)."""
+    return ApiError(400, 180000, "Cannot update a finished event")
+
+
 def missing_access() -> ApiError:
     return ApiError(403, 50001, "Missing Access")
 
@@ -499,7 +504,8 @@ def validate_scheduled_event(
     if "name" in payload:
         errors.length_between(["name"], payload.get("name"), 1, 100)
     if payload.get("description") is not None:
-        errors.max_length(["description"], payload["description"], 1000)
+        # "the description of the scheduled event (1-1000 characters)": "" is refused, null clears it
+        errors.length_between(["description"], payload["description"], 1, 1000)
     if "privacy_level" in payload and payload["privacy_level"] != 2:
         errors.add(
             ["privacy_level"], "ENUM_TYPE_COERCE", f'Value "{payload["privacy_level"]}" is not a valid enum value.'
