@@ -100,7 +100,7 @@ class RoundRunner:
     def __init__(self, bot: MikroVirkBot) -> None:
         self._bot = bot
         self._handlers: dict[RoundKind, RoundHandler] = {}
-        self._running: set[int] = set()
+        self._running: dict[int, asyncio.Future[None]] = {}
         self._planning = asyncio.Lock()
 
     def register(self, *handlers: RoundHandler) -> None:
@@ -202,14 +202,23 @@ class RoundRunner:
             if row.wakes_at <= now:
                 await self.run(row.id)
 
+    @property
+    def busy(self) -> bool:
+        """Whether a row is running in this process (tests wait for it to settle)."""
+        return bool(self._running)
+
     async def run(self, round_id: int) -> None:
-        if round_id in self._running:
+        """Run the row if it is due; a row already running is not started twice, its run is awaited instead."""
+        running = self._running.get(round_id)
+        if running is not None:
+            await asyncio.shield(running)
             return
-        self._running.add(round_id)
+        done = self._running[round_id] = asyncio.get_running_loop().create_future()
         try:
             await self._run(round_id)
         finally:
-            self._running.discard(round_id)
+            del self._running[round_id]
+            done.set_result(None)
 
     async def _run(self, round_id: int) -> None:
         bot = self._bot

@@ -177,6 +177,8 @@ async def settle_bot(bot: MikroVirkBot, timeout: float = 10) -> None:  # noqa: A
             await asyncio.wait(handlers, timeout=deadline - loop.time())
         elif cog is not None and (cog._background or cog.announcer.edits.pending):  # type: ignore[attr-defined]
             await cog.drain()  # type: ignore[attr-defined]
+        elif bot.rounds.busy:
+            await asyncio.sleep(0.01)
         else:
             return
     raise AssertionError("the bot did not settle in time")

@@ -226,6 +226,21 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     return web.Response(status=status, body=json.dumps(body, ensure_ascii=False).encode(), headers=all_headers)
 
 
+@dataclass
+class Refusal:
+    """A test's stand-in for Discord refusing requests (a permission taken away, an outage): matching requests get
+    the error instead of being handled, ``times`` times (None: until removed)."""
+
+    method: str
+    path: re.Pattern[str]
+    error: v.ApiError
+    times: int | None = None
+    refused: int = 0
+
+    def applies(self, method: str, path: str) -> bool:
+        return method == self.method and self.path.search(path) is not None and self.times != 0
+
+
 class RestApi:
     """Route table + handlers. State lives in :class:`World`; recordings live here."""
 
@@ -247,10 +262,19 @@ class RestApi:
         self.rate_limited: list[RecordedRequest] = []
         self.unknown_routes: list[str] = []
         self.internal_errors: list[str] = []
+        self.refusals: list[Refusal] = []
         self.app_owner = FakeUser(id=world.new_id(), name="AppOwner")
         self.verify_key = "0" * 64
 
     # -- dispatching ------------------------------------------------------------------------
+
+    def _apply_refusals(self, method: str, path: str) -> None:
+        for refusal in self.refusals:
+            if refusal.applies(method, path):
+                refusal.refused += 1
+                if refusal.times is not None:
+                    refusal.times -= 1
+                raise refusal.error
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         started = time.monotonic()
@@ -342,6 +366,7 @@ class RestApi:
         api_request = ApiRequest(method=method, path=path, params=params, query=query, json=payload, files=files)
         handler: Handler = getattr(self, route.handler)
         try:
+            self._apply_refusals(method, unquote(path))
             reply = await handler(api_request)
         except v.ApiError as exc:
             record(

@@ -21,7 +21,7 @@ from .actors import InteractionResult, Settled, UserActions
 from .gateway import DispatchRecord, GatewayHub, GatewaySession
 from .links import find_broken_message_links
 from .ratelimit import RateLimitConfig, RateLimiter
-from .rest import RecordedRequest, RestApi
+from .rest import RecordedRequest, Refusal, RestApi
 from .state import (
     DEFAULT_BOT_PERMISSIONS,
     JSON,
@@ -35,6 +35,7 @@ from .state import (
     World,
     ref_id,
 )
+from .validation import ApiError
 
 _log = logging.getLogger(__name__)
 
@@ -429,6 +430,25 @@ class FakeDiscord(UserActions):
         """Close every gateway socket with ``code``. The client reconnects and RESUMEs; events
         dispatched meanwhile are replayed after RESUMED."""
         await self.hub.drop(code)
+
+    def refuse(
+        self,
+        method: str,
+        path: str,
+        *,
+        times: int | None = None,
+        status: int = 403,
+        code: int = 50013,
+        message: str = "Missing Permissions",
+    ) -> Refusal:
+        """Answer requests whose path matches the regex ``path`` with Discord's error (default: 403 Missing
+        Permissions, as when an admin takes a permission away), ``times`` times or until :meth:`stop_refusing`."""
+        refusal = Refusal(method.upper(), re.compile(path), ApiError(status, code, message), times)
+        self.rest.refusals.append(refusal)
+        return refusal
+
+    def stop_refusing(self) -> None:
+        self.rest.refusals.clear()
 
     def gateway_outage(self, code: int = 4000) -> contextlib.AbstractAsyncContextManager[None]:
         """``async with emu.gateway_outage(): ...`` drops every socket and holds reconnecting
