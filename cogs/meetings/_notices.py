@@ -63,15 +63,13 @@ class ChangeNotice(EventSync):
     dm_key = msgkey("meeting.moved_dm")
     report_key = msgkey("meeting.moved_report")
 
-    def compose(self, meeting: Meeting, user_id: int, language: Language) -> DmMessage:
+    def dm_params(self, meeting: Meeting, language: Language) -> dict[str, object]:
+        return {"venue": meeting.venue, "url": meeting.announcement_url or ""}
+
+    def compose(self, meeting: Meeting, language: Language) -> DmMessage:
+        title = meeting_label(meeting, language, self.bot.catalogue)
         return DmMessage(
-            self.bot.catalogue.text(
-                language,
-                self.dm_key,
-                title=meeting_label(meeting, language, self.bot.catalogue),
-                venue=meeting.venue,
-                url=meeting.announcement_url or "",
-            )
+            self.bot.catalogue.text(language, self.dm_key, title=title, **self.dm_params(meeting, language))
         )
 
     async def deliver(self, row: Round) -> Outcome:
@@ -81,7 +79,7 @@ class ChangeNotice(EventSync):
         # The post first (everyone sees it), then each member, then the event; a failure retries what is left.
         await self.announcer.refresh_now(meeting.id)
         await rounds.fix_audience(self.bot.db, row.id, await answered(self.bot, meeting.id), self.bot.clock())
-        await self.bot.dm.deliver(row.id, lambda user_id, language: self.compose(meeting, user_id, language))
+        await self.bot.dm.deliver(row.id, lambda _user_id, language: self.compose(meeting, language))
         await self.announcer.sync_event(meeting)
         counts = await rounds.delivery_counts(self.bot.db, row.id)
         language = self.bot.config.network.language
@@ -106,10 +104,5 @@ class CancelNotice(ChangeNotice):
     dm_key = msgkey("meeting.cancelled_dm")
     report_key = msgkey("meeting.cancelled_report")
 
-    def compose(self, meeting: Meeting, user_id: int, language: Language) -> DmMessage:
-        reason = meeting.cancel_reason or self.bot.catalogue.text(language, "announcement.no_reason")
-        return DmMessage(
-            self.bot.catalogue.text(
-                language, self.dm_key, title=meeting_label(meeting, language, self.bot.catalogue), reason=reason
-            )
-        )
+    def dm_params(self, meeting: Meeting, language: Language) -> dict[str, object]:
+        return {"reason": meeting.cancel_reason or self.bot.catalogue.text(language, "announcement.no_reason")}

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -25,6 +27,14 @@ KIND = RoundKind.STILL_COMING
 # A few meeting starts the organiser moves between, and due instants around the clock.
 STARTS = [START + timedelta(days=days) for days in (10, 20, 30)]
 FINISHED = (RoundState.SENT, RoundState.SKIPPED, RoundState.FAILED, RoundState.CANCELLED)
+NEW_MEETING = meetings.NewMeeting(
+    guild_id=GUILD,
+    starts_at=STARTS[0],
+    timezone=ZoneInfo("Europe/Copenhagen"),
+    format=MeetingFormat.GROWTH,
+    venue="Møn Bibliotek",
+    created_by=1,
+)
 
 
 class RoundStates(RuleBasedStateMachine):
@@ -50,20 +60,7 @@ class RoundStates(RuleBasedStateMachine):
     def open_database(self) -> None:
         self.run(self.db.open())
         self.run(self.db.migrate())
-        meeting = self.run(
-            meetings.create_meeting(
-                self.db,
-                meetings.NewMeeting(
-                    guild_id=GUILD,
-                    starts_at=STARTS[0],
-                    timezone=ZoneInfo("Europe/Copenhagen"),
-                    format=MeetingFormat.GROWTH,
-                    venue="Møn Bibliotek",
-                    created_by=1,
-                ),
-                START,
-            )
-        )
+        meeting = self.run(meetings.create_meeting(self.db, NEW_MEETING, START))
         self.meeting_id = meeting.id
 
     def rows(self) -> list[Round]:
@@ -188,28 +185,22 @@ TestRoundStates = RoundStates.TestCase
 # -- the planning rules, case by case -----------------------------------------------------------------------------
 
 
-async def planned_meeting(tmp_path: Path) -> tuple[Database, int]:
-    db = Database(tmp_path / "bot.sqlite3")
-    await db.open()
-    await db.migrate()
-    meeting = await meetings.create_meeting(
-        db,
-        meetings.NewMeeting(
-            guild_id=GUILD,
-            starts_at=STARTS[0],
-            timezone=ZoneInfo("Europe/Copenhagen"),
-            format=MeetingFormat.GROWTH,
-            venue="Møn Bibliotek",
-            created_by=1,
-        ),
-        START,
-    )
-    return db, meeting.id
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(tmp_path / "bot.sqlite3")
+    await database.open()
+    await database.migrate()
+    await meetings.create_meeting(database, NEW_MEETING, START)
+    yield database
+    await database.close()
 
 
-async def plan(db: Database, meeting_id: int, start: datetime, now: datetime, *, changed: bool) -> Round | None:
+MEETING_ID = 1  # the one meeting the fixture creates
+
+
+async def plan(db: Database, start: datetime, now: datetime, *, changed: bool) -> Round | None:
     return await rounds.plan(
-        db, GUILD, meeting_id, KIND, "", start - timedelta(days=2), start, now, may_be_late=not changed
+        db, GUILD, MEETING_ID, KIND, "", start - timedelta(days=2), start, now, may_be_late=not changed
     )
 
 
@@ -218,86 +209,66 @@ async def run_once(db: Database, row: Round, now: datetime, outcome: RoundState)
     assert await rounds.finish(db, row.id, outcome, "test", now)
 
 
-async def test_a_skipped_round_stays_skipped_across_restarts(tmp_path: Path) -> None:
+async def test_a_skipped_round_stays_skipped_across_restarts(db: Database) -> None:
     """Fault 1: "still coming?" skipped for lack of a waiting list must never come back at the next start."""
-    db, meeting_id = await planned_meeting(tmp_path)
-    try:
-        row = await plan(db, meeting_id, STARTS[0], START, changed=True)
-        assert row is not None
-        due = row.due_at
-        await run_once(db, row, due, RoundState.SKIPPED)
-        for restart_at in (due, due + timedelta(hours=1), STARTS[0] - timedelta(minutes=1)):
-            assert await plan(db, meeting_id, STARTS[0], restart_at, changed=False) is None
-            assert await rounds.claim(db, row.id, restart_at) is None
-        (only,) = await rounds.for_meeting(db, meeting_id)
-        assert only.state is RoundState.SKIPPED and only.reason == "test"
-    finally:
-        await db.close()
+    row = await plan(db, STARTS[0], START, changed=True)
+    assert row is not None
+    due = row.due_at
+    await run_once(db, row, due, RoundState.SKIPPED)
+    for restart_at in (due, due + timedelta(hours=1), STARTS[0] - timedelta(minutes=1)):
+        assert await plan(db, STARTS[0], restart_at, changed=False) is None
+        assert await rounds.claim(db, row.id, restart_at) is None
+    (only,) = await rounds.for_meeting(db, MEETING_ID)
+    assert only.state is RoundState.SKIPPED and only.reason == "test"
 
 
-async def test_done_work_is_not_repeated_but_a_move_makes_a_new_row(tmp_path: Path) -> None:
-    db, meeting_id = await planned_meeting(tmp_path)
-    try:
-        first = await plan(db, meeting_id, STARTS[0], START, changed=True)
-        assert first is not None
-        await run_once(db, first, first.due_at, RoundState.SENT)
-        now = first.due_at + timedelta(hours=1)
-        moved = await plan(db, meeting_id, STARTS[1], now, changed=True)  # the meeting moved ten days later
-        assert moved is not None and moved.id != first.id and moved.planned_for == STARTS[1]
-        back = await plan(db, meeting_id, STARTS[0], now, changed=True)  # and back: that time was done already
-        assert back is None
-        states = {row.id: row.state for row in await rounds.for_meeting(db, meeting_id)}
-        assert states == {first.id: RoundState.SENT, moved.id: RoundState.CANCELLED}
-    finally:
-        await db.close()
+async def test_done_work_is_not_repeated_but_a_move_makes_a_new_row(db: Database) -> None:
+    first = await plan(db, STARTS[0], START, changed=True)
+    assert first is not None
+    await run_once(db, first, first.due_at, RoundState.SENT)
+    now = first.due_at + timedelta(hours=1)
+    moved = await plan(db, STARTS[1], now, changed=True)  # the meeting moved ten days later
+    assert moved is not None and moved.id != first.id and moved.planned_for == STARTS[1]
+    back = await plan(db, STARTS[0], now, changed=True)  # and back: that time was done already
+    assert back is None
+    states = {row.id: row.state for row in await rounds.for_meeting(db, MEETING_ID)}
+    assert states == {first.id: RoundState.SENT, moved.id: RoundState.CANCELLED}
 
 
-async def test_a_move_inside_the_window_cancels_but_a_restart_sends_late(tmp_path: Path) -> None:
-    db, meeting_id = await planned_meeting(tmp_path)
-    try:
-        row = await plan(db, meeting_id, STARTS[1], START, changed=True)
-        assert row is not None
-        now = STARTS[0] - timedelta(days=1)  # after the moment for STARTS[0]
-        late = await plan(db, meeting_id, STARTS[1], STARTS[1] - timedelta(days=1), changed=False)
-        assert late is not None and late.id == row.id and late.state is RoundState.PENDING  # missed while down
-        assert await plan(db, meeting_id, STARTS[0], now, changed=True) is None  # moved into the window
-        (cancelled,) = await rounds.for_meeting(db, meeting_id)
-        assert cancelled.state is RoundState.CANCELLED and cancelled.reason == "moved: its moment had passed"
-        assert await plan(db, meeting_id, STARTS[2], now, changed=False) is not None  # a later move: a new row
-    finally:
-        await db.close()
+async def test_a_move_inside_the_window_cancels_but_a_restart_sends_late(db: Database) -> None:
+    row = await plan(db, STARTS[1], START, changed=True)
+    assert row is not None
+    now = STARTS[0] - timedelta(days=1)  # after the moment for STARTS[0]
+    late = await plan(db, STARTS[1], STARTS[1] - timedelta(days=1), changed=False)
+    assert late is not None and late.id == row.id and late.state is RoundState.PENDING  # missed while down
+    assert await plan(db, STARTS[0], now, changed=True) is None  # moved into the window
+    (cancelled,) = await rounds.for_meeting(db, MEETING_ID)
+    assert cancelled.state is RoundState.CANCELLED and cancelled.reason == "moved: its moment had passed"
+    assert await plan(db, STARTS[2], now, changed=False) is not None  # a later move: a new row
 
 
-async def test_retries_keep_the_moment_and_one_offs_stand_apart(tmp_path: Path) -> None:
-    db, meeting_id = await planned_meeting(tmp_path)
-    try:
-        row = await plan(db, meeting_id, STARTS[0], START, changed=True)
-        assert row is not None
-        claimed = await rounds.claim(db, row.id, row.due_at)
-        assert claimed is not None and claimed.attempts == 1
-        await rounds.retry_later(db, row.id, row.due_at + timedelta(minutes=1), "503", row.due_at)
-        assert await rounds.claim(db, row.id, row.due_at) is None  # not before the retry time
-        retried = await rounds.claim(db, row.id, row.due_at + timedelta(minutes=1))
-        assert retried is not None and retried.due_at == row.due_at and retried.attempts == 2
-        extra = await rounds.create_one_off(db, GUILD, meeting_id, KIND, START, START)
-        assert extra.subject == "2" and extra.planned_for is None
-    finally:
-        await db.close()
+async def test_retries_keep_the_moment_and_one_offs_stand_apart(db: Database) -> None:
+    row = await plan(db, STARTS[0], START, changed=True)
+    assert row is not None
+    claimed = await rounds.claim(db, row.id, row.due_at)
+    assert claimed is not None and claimed.attempts == 1
+    await rounds.retry_later(db, row.id, row.due_at + timedelta(minutes=1), "503", row.due_at)
+    assert await rounds.claim(db, row.id, row.due_at) is None  # not before the retry time
+    retried = await rounds.claim(db, row.id, row.due_at + timedelta(minutes=1))
+    assert retried is not None and retried.due_at == row.due_at and retried.attempts == 2
+    extra = await rounds.create_one_off(db, GUILD, MEETING_ID, KIND, START, START)
+    assert extra.subject == "2" and extra.planned_for is None
 
 
-async def test_a_changed_setting_does_not_repeat_work_done_for_the_same_meeting_time(tmp_path: Path) -> None:
+async def test_a_changed_setting_does_not_repeat_work_done_for_the_same_meeting_time(db: Database) -> None:
     """ "Still coming?" moved from 2 days to 1 day before (a settings change) after it went out: not sent again."""
-    db, meeting_id = await planned_meeting(tmp_path)
-    try:
-        sent = await plan(db, meeting_id, STARTS[0], START, changed=True)
-        assert sent is not None
-        await run_once(db, sent, sent.due_at, RoundState.SENT)
-        later_due = STARTS[0] - timedelta(days=1)
-        for changed in (True, False):
-            again = await rounds.plan(
-                db, GUILD, meeting_id, KIND, "", later_due, STARTS[0], sent.due_at, may_be_late=not changed
-            )
-            assert again is None
-        assert [row.id for row in await rounds.for_meeting(db, meeting_id)] == [sent.id]
-    finally:
-        await db.close()
+    sent = await plan(db, STARTS[0], START, changed=True)
+    assert sent is not None
+    await run_once(db, sent, sent.due_at, RoundState.SENT)
+    later_due = STARTS[0] - timedelta(days=1)
+    for changed in (True, False):
+        again = await rounds.plan(
+            db, GUILD, MEETING_ID, KIND, "", later_due, STARTS[0], sent.due_at, may_be_late=not changed
+        )
+        assert again is None
+    assert [row.id for row in await rounds.for_meeting(db, MEETING_ID)] == [sent.id]
