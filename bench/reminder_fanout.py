@@ -8,6 +8,9 @@ and ``bot.rounds.run_due()`` is awaited and timed. Measured:
 * seconds from calling ``run_due()`` until the last reminder DM was delivered (and DMs/s), and until it returned,
 * reminder DMs delivered: ``emu.dms_to(member)`` must be exactly one reminder DM per member, nothing else,
 * 429 responses, the ``retries`` the cog logs with "reminder sent", and the REST requests of the fan-out by route,
+* the floor of the issue's target (at most 1.1× the floor): the least time N new DM channels take under the
+  emulator's DM-channel limit, (⌈N / limit⌉ − 1) × window (290 s for N=300 at 10 per 10 s), or (N − 1) × the DM
+  interval if that is larger; the measured time as a multiple of it,
 * the pacing: the gaps between consecutive DMs, compared with the two lower bounds the run is subject to —
   the DM interval of ``cogs._dm`` ((N - 1) × interval) and the emulator's DM-channel creation limit
   (one new DM channel per member; with the default 10 per 10 s fixed window, ⌊N / 10⌋ × 10 s: discord.py sleeps
@@ -55,6 +58,7 @@ REMINDER_KEY = (RoundKind.REMINDER, "1d")
 DAY_BEFORE = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)
 DM_CREATE_ROUTE = "POST /users/@me/channels"
 MESSAGE_ROUTE = "POST /channels/{channel_id}/messages"
+TARGET_RATIO = 1.1  # the issue's target: the fan-out takes at most 1.1× the floor
 PAUSE = 1.0  # a gap between two DMs this long or longer is counted as a pause (waiting for a rate-limit window)
 POLL_INTERVAL = 0.05
 
@@ -106,6 +110,43 @@ class Result:
         if self.create_limit is None or self.n < self.create_limit.limit:
             return 0.0
         return self.n // self.create_limit.limit * self.create_limit.window
+
+    @property
+    def create_floor(self) -> float:
+        """The least time N new DM channels take under the emulator's fixed window: (⌈N / limit⌉ − 1) × window.
+
+        Each window admits ``limit`` creates; the first window opens with the first create, so the N-th create can
+        go out no sooner than the start of the ⌈N / limit⌉-th window. (``create_bound`` adds the last window, which
+        discord.py sleeps out inside the request that used its last slot.)
+        """
+        if self.create_limit is None:
+            return 0.0
+        return (math.ceil(self.n / self.create_limit.limit) - 1) * self.create_limit.window
+
+    @property
+    def floor(self) -> float:
+        """The target's floor: the DM-channel creation floor, or the DM interval's if that is larger."""
+        return max(self.create_floor, self.interval_bound)
+
+    @property
+    def floor_binding(self) -> str:
+        return "DM-channel creation" if self.create_floor >= self.interval_bound else "DM interval"
+
+    @property
+    def floor_ratio(self) -> float:
+        return self.delivered_seconds / self.floor if self.floor > 0 else math.nan
+
+    def floor_line(self) -> str:
+        if not self.floor > 0:
+            return "  floor: none (no DM-channel limit and no DM interval)"
+        limit = f"{self.create_limit.limit} per {self.create_limit.window:g} s" if self.create_limit else "unlimited"
+        met = "met" if self.floor_ratio <= TARGET_RATIO else "MISSED"
+        return (
+            f"  floor: DM-channel creation ({limit}) (⌈{self.n} / limit⌉ − 1) × window = {self.create_floor:.2f} s, "
+            f"DM interval ({self.n} − 1) × {self.dm_interval:g} s = {self.interval_bound:.2f} s → "
+            f"{self.floor_binding} binds: floor {self.floor:.2f} s; measured {self.delivered_seconds:.2f} s = "
+            f"{self.floor_ratio:.3f}× the floor — target ≤ {TARGET_RATIO:g}× {met}"
+        )
 
     @property
     def pauses(self) -> list[float]:
@@ -302,14 +343,16 @@ async def run_fanout(result: Result, workdir: Path, wait_limit: float, fanout_li
 def table(results: list[Result]) -> str:
     rows = [
         "| N | limits | DM interval | all DMs delivered after | DMs/s | run_due returned after | reminder DMs "
-        "| 429s | retries | DM-channel creates | REST requests | pauses ≥ 1 s | result |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| 429s | retries | DM-channel creates | REST requests | pauses ≥ 1 s | floor (binding) | × floor "
+        "| result |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     rows.extend(
         f"| {r.n} | {'generous' if r.generous else 'Discord-like'} | {r.dm_interval:g} s | {r.delivered_seconds:.2f} s "
         f"| {r.dms_per_second:.1f} | {r.returned_seconds:.2f} s | {r.delivered} | {r.rate_limited} "
         f"| {r.retries if r.retries >= 0 else '–'} | {r.dm_channel_creates} | {r.requests} "
-        f"| {len(r.pauses)} ({sum(r.pauses):.1f} s) | {'ok' if r.ok else 'FAILED'} |"
+        f"| {len(r.pauses)} ({sum(r.pauses):.1f} s) | {r.floor:.2f} s ({r.floor_binding}) | {r.floor_ratio:.3f} "
+        f"| {'ok' if r.ok else 'FAILED'} |"
         for r in results
     )
     return "\n".join(rows)
@@ -350,6 +393,7 @@ async def main_async(
                 result.wall_seconds = time.perf_counter() - started
             print(result.line(), flush=True)
             print(result.pacing_line(), flush=True)
+            print(result.floor_line(), flush=True)
             if result.requests_by_route:
                 routes = ", ".join(f"{route} ×{count}" for route, count in result.requests_by_route.most_common())
                 print(f"  REST during the fan-out: {routes}", flush=True)

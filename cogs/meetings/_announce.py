@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC
 from typing import TYPE_CHECKING
 
@@ -11,7 +14,7 @@ import discord
 from bot.coalesce import Coalescer
 from bot.meetings import Meeting, MeetingStatus, checkin_open
 from bot.render import FORMAT_KEYS, ProgramEntry, announcement_card, clip
-from bot.rsvp import RSVP_EMOJIS
+from bot.rsvp import RSVP_EMOJIS, emoji_for_state
 from cogs._embeds import card_embed
 from cogs.meetings._views import CalendarButton, CheckInButton, GuestsButton
 from db import meetings, program, rsvps, topics
@@ -25,6 +28,120 @@ log = logging.getLogger(__name__)
 EVENT_NAME_MAX = 100
 EVENT_DESCRIPTION_MAX = 1000
 EVENT_LOCATION_MAX = 100
+# At shutdown the reaction removals still queued get this long to go out; the rest stay on the post (the database
+# keeps each member's one answer either way).
+REMOVALS_SHUTDOWN_GRACE = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """A member's stale RSVP reaction on an announcement, to take back."""
+
+    meeting_id: int
+    channel_id: int
+    message_id: int
+    emoji: str
+    user_id: int
+
+    @property
+    def key(self) -> tuple[int, str, int]:
+        return self.message_id, self.emoji, self.user_id
+
+
+class ReactionRemovals:
+    """Takes back stale reactions one at a time per channel, in the order asked, each one once.
+
+    Reaction requests share one rate-limit bucket per channel (1 per 0.25 s in the emulator's model of Discord).
+    Awaited inside each reaction handler, a burst of answer changes left hundreds of removals waiting on that one
+    discord.py bucket at once, and now and then two left in the same window (a 429 1–2 ms after an accepted
+    removal). One at a time, each removal waits for discord.py, which reads ``X-RateLimit-Remaining`` /
+    ``Reset-After`` and holds the next request until the window allows it. The same reaction asked twice while
+    queued is removed once, and none is removed that is the member's answer again by the time its turn comes.
+    """
+
+    def __init__(self, remove: Callable[[Removal], Awaitable[None]]) -> None:
+        self._remove = remove
+        self._queues: dict[int, dict[tuple[int, str, int], Removal]] = {}  # channel id → removals, oldest first
+        self._workers: dict[int, asyncio.Task[None]] = {}
+
+    def request(self, removal: Removal) -> None:
+        queue = self._queues.setdefault(removal.channel_id, {})
+        queue.setdefault(removal.key, removal)
+        if removal.channel_id not in self._workers:
+            # Named like the coalesced edits, so a bot killed in the tests takes the worker down with it.
+            self._workers[removal.channel_id] = asyncio.get_running_loop().create_task(
+                self._work(removal.channel_id), name=f"coalesce:reactions:{removal.channel_id}"
+            )
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._workers)
+
+    @property
+    def queued(self) -> int:
+        return sum(len(queue) for queue in self._queues.values())
+
+    async def _work(self, channel_id: int) -> None:
+        queue = self._queues[channel_id]
+        try:
+            while queue:
+                key = next(iter(queue))
+                removal = queue.pop(key)
+                try:
+                    await self._remove(removal)
+                except Exception:
+                    log.exception("reaction removal failed", extra={"meeting_id": removal.meeting_id})
+        finally:
+            # No await between the loop's last check and here, so a request cannot slip in unnoticed.
+            self._workers.pop(channel_id, None)
+            if not queue:
+                self._queues.pop(channel_id, None)
+
+    async def drain(self) -> None:
+        """Wait until every queued removal has been sent (tests, shutdown); cancelling the wait leaves them going."""
+        while self._workers:
+            await asyncio.wait(set(self._workers.values()))
+
+    async def close(self, grace: float = REMOVALS_SHUTDOWN_GRACE) -> None:
+        """Let the queue finish within ``grace`` seconds, then drop what is left."""
+        try:
+            await asyncio.wait_for(self.drain(), timeout=grace)
+        except TimeoutError:
+            log.warning("stale reactions left at shutdown", extra={"count": self.queued})
+        workers = list(self._workers.values())
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        self._workers.clear()
+        self._queues.clear()
+
+
+class PostWork:
+    """What the bot still owes the announcement posts: coalesced embed edits and paced reaction removals.
+
+    ``pending``, ``drain`` and ``close`` cover both, so whoever waits for the posts to be up to date (shutdown, the
+    tests' settle) waits for the removals too.
+    """
+
+    def __init__(self, edits: Coalescer[int], removals: ReactionRemovals) -> None:
+        self.edits = edits
+        self.removals = removals
+
+    def request(self, meeting_id: int) -> None:
+        self.edits.request(meeting_id)
+
+    @property
+    def pending(self) -> bool:
+        return self.edits.pending or self.removals.pending
+
+    async def drain(self) -> None:
+        while self.pending:
+            await self.removals.drain()
+            await self.edits.drain()
+
+    async def close(self) -> None:
+        await self.removals.close()
+        await self.edits.close()
 
 
 class Announcer:
@@ -32,8 +149,10 @@ class Announcer:
 
     def __init__(self, bot: MikroVirkBot) -> None:
         self.bot = bot
-        # Every announcement lives in one channel, whose edit limit (about 5 per 5 s) they share.
-        self.edits: Coalescer[int] = Coalescer(self.refresh_now, group_of=lambda _meeting_id: "announcements")
+        # Every announcement lives in one channel, whose edit limit (about 5 per 5 s) they share; its reaction limit
+        # (removals of stale answers) is paced by one queue per channel.
+        self.removals = ReactionRemovals(self._take_back)
+        self.edits = PostWork(Coalescer(self.refresh_now, group_of=lambda _meeting_id: "announcements"), self.removals)
         self._manage_messages_warned = False
 
     @property
@@ -93,19 +212,30 @@ class Announcer:
         await self.bot.notify_organisers(self.bot.public_text("announcement.reposted", url=url or ""))
         return posted
 
-    async def remove_reaction(self, meeting: Meeting, emoji: str, user_id: int) -> None:
-        """Take back a member's stale RSVP reaction; without Manage Messages the database alone keeps one state."""
+    def remove_reaction(self, meeting: Meeting, emoji: str, user_id: int) -> None:
+        """Queue taking back a member's stale RSVP reaction; without Manage Messages the database alone keeps one
+        state. Removals go out one at a time, paced by the reaction limit Discord reports (see ReactionRemovals)."""
         if meeting.announcement_message_id is None:
             return
-        message = self.channel.get_partial_message(meeting.announcement_message_id)  # type: ignore[attr-defined]
+        channel_id = meeting.announcement_channel_id or self.bot.config.discord.announcements_channel_id
+        self.removals.request(Removal(meeting.id, channel_id, meeting.announcement_message_id, emoji, user_id))
+
+    async def _take_back(self, removal: Removal) -> None:
+        """Remove one queued reaction, unless the member's answer uses that emoji again by now."""
+        state = await rsvps.state_of(self.bot.db, removal.meeting_id, removal.user_id)
+        if state is not None and emoji_for_state(state) == removal.emoji:
+            log.debug("stale reaction is the answer again, kept", extra={"meeting_id": removal.meeting_id})
+            return
+        channel = self.bot.get_partial_messageable(removal.channel_id)
+        message = channel.get_partial_message(removal.message_id)
         try:
-            await message.remove_reaction(emoji, discord.Object(user_id))
+            await message.remove_reaction(removal.emoji, discord.Object(removal.user_id))
         except discord.Forbidden:
             if not self._manage_messages_warned:
                 self._manage_messages_warned = True
                 log.warning("cannot remove members' reactions: the bot lacks Manage Messages")
         except discord.HTTPException:
-            log.warning("could not remove a stale reaction", exc_info=True, extra={"meeting_id": meeting.id})
+            log.warning("could not remove a stale reaction", exc_info=True, extra={"meeting_id": removal.meeting_id})
 
     # -- the Discord event mirroring the meeting --------------------------------------------------------------------
 

@@ -137,7 +137,7 @@ class Meetings(commands.Cog):
         task.add_done_callback(self._background.discard)
 
     async def drain(self) -> None:
-        """Wait for pending announcement edits and background DMs (tests and shutdown)."""
+        """Wait for pending announcement edits, queued reaction removals and background DMs (tests and shutdown)."""
         while self._background or self.announcer.edits.pending:
             await asyncio.gather(*self._background, return_exceptions=True)
             await self.announcer.edits.drain()
@@ -380,7 +380,7 @@ class Meetings(commands.Cog):
             return
         self.announcer.request_refresh(meeting.id)
         if change.stale_emoji:
-            await self.announcer.remove_reaction(meeting, change.stale_emoji, change.user_id)
+            self.announcer.remove_reaction(meeting, change.stale_emoji, change.user_id)
         if change.after is RsvpState.WAITING and change.before is not RsvpState.WAITING:
             self._spawn(self._tell_waitlisted(meeting, change.user_id), "dm-waitlisted")
         if change.promoted:
