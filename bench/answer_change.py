@@ -25,37 +25,32 @@ wait is bounded; the exit status is 1 if any run ended in a wrong state or timed
 
 from __future__ import annotations
 
-import argparse
 import asyncio
+import functools
 import itertools
-import logging
 import math
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import _common as common
 from bot.rsvp import RsvpState
-from db import meetings, rsvps
-from tests.e2e.conftest import RunningBot, build_server, settle_bot
-from tests.fakediscord import FakeDiscord, FakeMessage, FakeUser
+from tests.e2e.conftest import settle_bot
+from tests.fakediscord import FakeMessage, FakeUser
 
-GOING, NOT_GOING = "✅", "❌"
+NOT_GOING = "❌"
 DEFAULT_SIZES = (300,)
 DEFAULT_RATE = 50.0
 REMOVE_ROUTE = "DELETE /channels/{channel_id}/messages/{message_id}/reactions/{emoji}/{user_id}"
-POLL_INTERVAL = 0.01
 
 
 @dataclass
-class Result:
+class Result(common.Outcome):
     n: int
     rate: float
-    ok: bool = False
-    problems: list[str] = field(default_factory=list)
     switch_seconds: float = math.nan  # first switch sent → last switch sent
     gone_after_first: float = math.nan  # first switch sent → no member's ✅ left on the post
     gone_after_last: float = math.nan  # last switch sent → no member's ✅ left on the post
@@ -89,7 +84,6 @@ class Result:
         return self.removals_span / self.floor if self.floor > 0 else math.nan
 
     def line(self) -> str:
-        status = "OK" if self.ok else "FAILED: " + "; ".join(self.problems)
         limit = (
             f"{self.header_limit} per {self.header_window:g} s"
             if self.header_limit and self.header_window is not None
@@ -101,7 +95,7 @@ class Result:
             f"first switch ({self.gone_after_last:.2f} s after the last), {self.removals} removals; route limit from "
             f"headers {limit}, floor {self.floor:.2f} s, removals took {self.removals_span:.2f} s "
             f"({self.pace_ratio:.3f}× the floor); DB {self.db_not_going} not_going of {self.db_rows} rows, "
-            f"run took {self.wall_seconds:.1f} s — {status}"
+            f"run took {self.wall_seconds:.1f} s — {self.status}"
         )
 
     def pacing_line(self) -> str:
@@ -118,113 +112,76 @@ class Result:
 def stale(post: FakeMessage, members: list[FakeUser]) -> int:
     """Members whose ✅ is still on the post."""
     ids = {member.id for member in members}
-    return sum(1 for user_id in post.reactions.get(GOING, []) if user_id in ids)
-
-
-async def poll_until(predicate: object, limit: float) -> float | None:
-    """Check ``predicate()`` every 10 ms; the time.monotonic() it first held, or None after ``limit`` seconds."""
-    assert callable(predicate)
-    deadline = time.monotonic() + limit
-    while True:
-        now = time.monotonic()
-        if predicate():
-            return now
-        if now >= deadline:
-            return None
-        await asyncio.sleep(POLL_INTERVAL)
+    return sum(1 for user_id in post.reactions.get(common.GOING, []) if user_id in ids)
 
 
 async def run_switch(result: Result, workdir: Path, wait_limit: float, removal_limit: float) -> None:
     """Fill ``result`` as the run goes, so a run that times out still shows what it measured."""
     n = result.n
-    async with FakeDiscord() as emu:
-        with emu.patch_discord():
-            server = build_server(emu, workdir)
-            guild, announcements, organiser = server.guild, server.announcements, server.organiser
-            members = [emu.add_user(f"Medlem{index:04d}", locale="da") for index in range(n)]
-            for member in members:
-                guild.add_member(member)
-            runner = RunningBot(server)
-            try:
-                bot = await runner.start()
-                created = await emu.run_command(
-                    organiser, announcements, "meeting create", options={"date": "1/12", "format": "2.0"}, locale="da"
-                )
-                if not created.followups or "Oprettet og annonceret" not in created.followups[-1].content:
-                    raise AssertionError(f"meeting create did not succeed: {created.content!r}")
-                await settle_bot(bot, timeout=wait_limit)
-                (post,) = [m for m in emu.channel_messages(announcements) if m.embeds]
-                meeting = await meetings.meeting_for_announcement(bot.db, post.id)
-                assert meeting is not None, "the announcement is not linked to a meeting"
+    async with common.announced_meeting(workdir, common.member_names("Medlem", n), wait_limit=wait_limit) as bench:
+        emu, bot, post, members = bench.emu, bench.bot, bench.post, bench.members
+        await common.react_and_settle(bench, members, wait_limit)
+        before = await common.rsvp_counts(bench)
+        if before[RsvpState.GOING] != n:
+            raise AssertionError(f"{before.total()} RSVPs stored before the switch, not {n} going")
+        # Let the reaction bucket of the announcement channel reset before the switch starts.
+        await asyncio.sleep(1.0)
 
-                for member in members:
-                    await emu.react(member, post, GOING)
-                await settle_bot(bot, timeout=wait_limit)
-                states = await rsvps.states(bot.db, meeting.id)
-                if sum(1 for s in states.values() if s is RsvpState.GOING) != n:
-                    raise AssertionError(f"{len(states)} RSVPs stored before the switch, not {n} going")
-                # Let the reaction bucket of the announcement channel reset before the switch starts.
-                await asyncio.sleep(1.0)
+        requests_before, limited_before = len(emu.requests), len(emu.rate_limited)
+        loop = asyncio.get_running_loop()
+        interval = 1.0 / result.rate
+        started_loop = loop.time()
+        first_sent = time.monotonic()
+        for index, member in enumerate(members):
+            delay = started_loop + index * interval - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await emu.react(member, post, NOT_GOING)
+        last_sent = time.monotonic()
+        result.switch_seconds = last_sent - first_sent
 
-                requests_before, limited_before = len(emu.requests), len(emu.rate_limited)
-                loop = asyncio.get_running_loop()
-                interval = 1.0 / result.rate
-                started_loop = loop.time()
-                first_sent = time.monotonic()
-                for index, member in enumerate(members):
-                    delay = started_loop + index * interval - loop.time()
-                    if delay > 0:
-                        await asyncio.sleep(delay)
-                    await emu.react(member, post, NOT_GOING)
-                last_sent = time.monotonic()
-                result.switch_seconds = last_sent - first_sent
+        gone = await common.poll(lambda: stale(post, members) == 0, removal_limit)
+        if gone is None:
+            result.problems.append(
+                f"{stale(post, members)} old ✅ still on the post {removal_limit:.0f} s after the last switch"
+            )
+        else:
+            result.gone_after_first = gone - first_sent
+            result.gone_after_last = gone - last_sent
+        await settle_bot(bot, timeout=max(wait_limit, removal_limit))
 
-                gone = await poll_until(lambda: stale(post, members) == 0, removal_limit)
-                if gone is None:
-                    result.problems.append(
-                        f"{stale(post, members)} old ✅ still on the post {removal_limit:.0f} s after the last switch"
-                    )
-                else:
-                    result.gone_after_first = gone - first_sent
-                    result.gone_after_last = gone - last_sent
-                await settle_bot(bot, timeout=max(wait_limit, removal_limit))
+        window = emu.requests[requests_before:]
+        result.requests = len(window)
+        result.requests_by_route = Counter(
+            f"{r.route or r.method + ' ' + r.path}{' → 429' if r.status == 429 else ''}" for r in window
+        )
+        limited = emu.rate_limited[limited_before:]
+        result.all_429 = len(limited)
+        result.route_429 = sum(1 for r in limited if r.route == REMOVE_ROUTE)
+        removals = [r for r in window if r.route == REMOVE_ROUTE and r.status < 300]
+        result.removals = len(removals)
+        if removals:
+            headers = removals[0].response_headers
+            if "X-RateLimit-Limit" in headers:
+                result.header_limit = int(headers["X-RateLimit-Limit"])
+                result.header_window = float(headers["X-RateLimit-Reset-After"])
+            # RecordedRequest.time is the emulator's time.monotonic(), the clock used here
+            times = sorted(r.time for r in removals)
+            result.first_removal_after = times[0] - first_sent
+            result.removals_span = times[-1] - times[0]
+            result.removal_gaps = [b - a for a, b in itertools.pairwise(times)]
 
-                window = emu.requests[requests_before:]
-                result.requests = len(window)
-                result.requests_by_route = Counter(
-                    f"{r.route or r.method + ' ' + r.path}{' → 429' if r.status == 429 else ''}" for r in window
-                )
-                limited = emu.rate_limited[limited_before:]
-                result.all_429 = len(limited)
-                result.route_429 = sum(1 for r in limited if r.route == REMOVE_ROUTE)
-                removals = [r for r in window if r.route == REMOVE_ROUTE and r.status < 300]
-                result.removals = len(removals)
-                if removals:
-                    headers = removals[0].response_headers
-                    if "X-RateLimit-Limit" in headers:
-                        result.header_limit = int(headers["X-RateLimit-Limit"])
-                        result.header_window = float(headers["X-RateLimit-Reset-After"])
-                    # RecordedRequest.time is the emulator's time.monotonic(), the clock used here
-                    times = sorted(r.time for r in removals)
-                    result.first_removal_after = times[0] - first_sent
-                    result.removals_span = times[-1] - times[0]
-                    result.removal_gaps = [b - a for a, b in itertools.pairwise(times)]
-
-                states = await rsvps.states(bot.db, meeting.id)
-                result.db_rows = len(states)
-                result.db_not_going = sum(1 for s in states.values() if s is RsvpState.NOT_GOING)
-                if result.db_not_going != n or result.db_rows != n:
-                    result.problems.append(f"database holds {result.db_not_going} not_going of {result.db_rows}")
-                if result.removals != n:
-                    result.problems.append(f"{result.removals} removals for {n} switches")
-                kept = {member.id for member in members} & set(post.reactions.get(NOT_GOING, []))
-                if len(kept) != n:
-                    result.problems.append(f"only {len(kept)}/{n} members' ❌ are on the post")
-                if emu.unknown_routes or emu.internal_errors:
-                    result.problems.append(f"emulator: {emu.unknown_routes + emu.internal_errors}")
-            finally:
-                await runner.stop()
-    result.ok = not result.problems
+        after = await common.rsvp_counts(bench)
+        result.db_rows = after.total()
+        result.db_not_going = after[RsvpState.NOT_GOING]
+        if result.db_not_going != n or result.db_rows != n:
+            result.problems.append(f"database holds {result.db_not_going} not_going of {result.db_rows}")
+        if result.removals != n:
+            result.problems.append(f"{result.removals} removals for {n} switches")
+        kept = {member.id for member in members} & set(post.reactions.get(NOT_GOING, []))
+        if len(kept) != n:
+            result.problems.append(f"only {len(kept)}/{n} members' ❌ are on the post")
+        common.check_emulator(emu, result.problems)
 
 
 def table(results: list[Result]) -> str:
@@ -237,7 +194,7 @@ def table(results: list[Result]) -> str:
     rows.extend(
         f"| {r.n} | {r.rate:g} | {r.route_429} | {r.all_429} | {r.gone_after_first:.2f} s | {r.gone_after_last:.2f} s "
         f"| {r.removals} | {r.header_limit} per {r.header_window} s | {r.floor:.2f} s | {r.removals_span:.2f} s "
-        f"| {r.pace_ratio:.3f} | {r.db_not_going} | {'ok' if r.ok else 'FAILED'} |"
+        f"| {r.pace_ratio:.3f} | {r.db_not_going} | {r.status_cell} |"
         for r in results
     )
     return "\n".join(rows)
@@ -249,47 +206,29 @@ async def main_async(sizes: list[int], rate: float, wait_limit: float, run_limit
         result = Result(n, rate)
         # The removals cannot go faster than the reaction limit (1 per 0.25 s): room for twice that.
         removal_limit = 30.0 + 0.5 * n
-        run = run_limit if run_limit is not None else n / rate + removal_limit + 4 * wait_limit + 60.0
-        with tempfile.TemporaryDirectory(prefix=f"answer-change-{n}-") as tmp:
-            started = time.monotonic()
-            try:
-                async with asyncio.timeout(run):
-                    await run_switch(result, Path(tmp), wait_limit, removal_limit)
-            except TimeoutError:
-                result.ok = False
-                result.problems.append(f"run exceeded {run:g} s")
-            except AssertionError as error:
-                result.ok = False
-                result.problems.append(f"AssertionError: {error}")
-            result.wall_seconds = time.monotonic() - started
+        limit = run_limit if run_limit is not None else n / rate + removal_limit + 4 * wait_limit + 60.0
+        run = functools.partial(run_switch, result, wait_limit=wait_limit, removal_limit=removal_limit)
+        result.wall_seconds = await common.run_bounded(result, f"answer-change-{n}-", limit, run)
         print(result.line(), flush=True)
         print(result.pacing_line(), flush=True)
-        if result.requests_by_route:
-            routes = ", ".join(f"{route} ×{count}" for route, count in result.requests_by_route.most_common())
-            print(f"  REST from the first switch until settled: {routes}", flush=True)
+        common.print_routes("REST from the first switch until settled", result.requests_by_route)
         results.append(result)
     return results
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--n", type=int, action="append", help="members switching; repeat for several (default 300)")
+    parser = common.new_parser(__doc__)
+    common.add_sizes(parser, "members switching", DEFAULT_SIZES)
     parser.add_argument("--rate", type=float, default=DEFAULT_RATE, help="switches per second (default 50)")
-    parser.add_argument("--wait", type=float, default=60.0, help="seconds to wait for each setup phase (default 60)")
+    common.add_wait(parser)
     parser.add_argument("--run-timeout", type=float, help="hard limit per N in seconds")
     args = parser.parse_args(argv)
-    sizes = args.n or list(DEFAULT_SIZES)
-    if any(n < 1 for n in sizes):
-        parser.error("--n must be at least 1")
+    chosen = common.parse_sizes(parser, args, DEFAULT_SIZES)
     if args.rate <= 0:
         parser.error("--rate must be positive")
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    # discord.py warns at every start that voice support is missing; irrelevant here.
-    logging.getLogger("discord.client").addFilter(lambda rec: "voice will NOT be supported" not in rec.getMessage())
-    results = asyncio.run(main_async(sizes, args.rate, args.wait, args.run_timeout))
-    print()
-    print(table(results))
-    return 0 if all(r.ok for r in results) else 1
+    common.configure_logging()
+    results = asyncio.run(main_async(chosen, args.rate, args.wait, args.run_timeout))
+    return common.finish(results, table(results))
 
 
 if __name__ == "__main__":

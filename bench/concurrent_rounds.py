@@ -28,42 +28,31 @@ wait is bounded; the exit status is 1 if any run ended in a wrong state or timed
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import logging
+import functools
 import math
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import _common as common
 from bot.rounds import RoundKind, RoundState
 from bot.rsvp import RsvpState
-from db import meetings, rounds, rsvps
-from tests.e2e.conftest import RunningBot, build_server, settle_bot
-from tests.fakediscord import BucketLimit, FakeDiscord, FakeMessage, FakeUser, RateLimitConfig
+from tests.e2e.conftest import settle_bot
+from tests.fakediscord import BucketLimit, FakeMessage, RateLimitConfig
 
-GOING = "✅"
-REMINDER_KEY = (RoundKind.REMINDER, "1d")
 STILL_COMING_KEY = (RoundKind.STILL_COMING, "")
-# The default meeting: 1 December 2026 17:30 Copenhagen = 16:30 UTC; "1 day before" is 30 November 16:30 UTC.
-DAY_BEFORE = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)
-DM_CREATE_ROUTE = "POST /users/@me/channels"
-MESSAGE_ROUTE = "POST /channels/{channel_id}/messages"
 STILL_COMING_CONFIG = '\n[meetings]\nstill_coming_before = "1d"\n'
 
 
 @dataclass
-class Result:
+class Result(common.Outcome):
     capacity: int
     waiting: int
     sequential: bool
     generous: bool
-    ok: bool = False
-    problems: list[str] = field(default_factory=list)
     wall_seconds: float = math.nan  # rounds started → both finished
     last_dm_seconds: float = math.nan  # rounds started → last DM accepted
     rate_limited: int = 0
@@ -95,7 +84,6 @@ class Result:
         return max(self.create_floor, self.pacer_floor)
 
     def line(self) -> str:
-        status = "OK" if self.ok else "FAILED: " + "; ".join(self.problems)
         mode = "run_due (sequential)" if self.sequential else "gather (concurrent)"
         limits = "generous" if self.generous else "Discord-like"
         binding = "DM-channel creation" if self.create_floor >= self.pacer_floor else "DM pacer"
@@ -105,9 +93,9 @@ class Result:
             f"going), {self.dm_channel_creates} DM channels opened, both rounds done after {self.wall_seconds:.2f} s "
             f"(last DM {self.last_dm_seconds:.2f} s); floors: channel creation {self.create_floor:.2f} s, "
             f"DM pacer {self.pacer_floor:.2f} s — {binding} binds, {self.last_dm_seconds / self.floor:.3f}× the "
-            f"floor; rows {self.states}; run took {self.run_seconds:.1f} s — {status}"
+            f"floor; rows {self.states}; run took {self.run_seconds:.1f} s — {self.status}"
             if self.floor > 0
-            else f"C={self.capacity}: {self.rate_limited} × 429, {self.dm_posts} DMs — {status}"
+            else f"C={self.capacity}: {self.rate_limited} × 429, {self.dm_posts} DMs — {self.status}"
         )
 
 
@@ -115,133 +103,94 @@ def still_coming(message: FakeMessage) -> bool:
     return "Kommer du stadig" in message.content or "still coming" in message.content.lower()
 
 
-def reminder(message: FakeMessage) -> bool:
-    return "Påmindelse" in message.content or "Reminder" in message.content
-
-
 async def run_rounds(result: Result, workdir: Path, wait_limit: float, rounds_limit: float) -> None:
     """Fill ``result`` as the run goes, so a run that times out still shows what it measured."""
     capacity, waiting = result.capacity, result.waiting
     limits = RateLimitConfig.generous() if result.generous else RateLimitConfig()
     result.create_limit = limits.dm_channel_create
-    async with FakeDiscord(rate_limits=limits) as emu:
-        with emu.patch_discord():
-            server = build_server(emu, workdir)
-            with server.config_path.open("a", encoding="utf-8") as config:
-                config.write(STILL_COMING_CONFIG)
-            guild, announcements, organiser = server.guild, server.announcements, server.organiser
-            going: list[FakeUser] = [emu.add_user(f"Medlem{i:04d}", locale="da") for i in range(capacity)]
-            queued: list[FakeUser] = [emu.add_user(f"Venter{i:04d}", locale="da") for i in range(waiting)]
-            for member in going + queued:
-                guild.add_member(member)
-            runner = RunningBot(server)
-            try:
-                bot = await runner.start()
-                created = await emu.run_command(
-                    organiser,
-                    announcements,
-                    "meeting create",
-                    options={"date": "1/12", "format": "2.0", "capacity": capacity},
-                    locale="da",
-                )
-                if not created.followups or "Oprettet og annonceret" not in created.followups[-1].content:
-                    raise AssertionError(f"meeting create did not succeed: {created.content!r}")
-                await settle_bot(bot, timeout=wait_limit)
-                (post,) = [m for m in emu.channel_messages(announcements) if m.embeds]
-                meeting = await meetings.meeting_for_announcement(bot.db, post.id)
-                assert meeting is not None, "the announcement is not linked to a meeting"
+    names = common.member_names("Medlem", capacity) + common.member_names("Venter", waiting)
+    async with common.announced_meeting(
+        workdir,
+        names,
+        wait_limit=wait_limit,
+        rate_limits=limits,
+        capacity=capacity,
+        extra_config=STILL_COMING_CONFIG,
+    ) as bench:
+        emu, server, bot = bench.emu, bench.server, bench.bot
+        going, queued = bench.members[:capacity], bench.members[capacity:]
+        # The waiting members' DMs open DM channels at the emulator's creation limit.
+        await common.react_and_settle(bench, going + queued, wait_limit + 2 * waiting)
+        counts = await common.rsvp_counts(bench)
+        if counts[RsvpState.GOING] != capacity or counts[RsvpState.WAITING] != waiting:
+            raise AssertionError(f"RSVPs before the rounds: {dict(counts)}")
+        if any(emu.dms_to(member) for member in going):
+            raise AssertionError("going members got DMs before the rounds")
 
-                for member in going + queued:
-                    await emu.react(member, post, GOING)
-                # The waiting members' DMs open DM channels at the emulator's creation limit.
-                await settle_bot(bot, timeout=wait_limit + 2 * waiting)
-                states = await rsvps.states(bot.db, meeting.id)
-                counts = Counter(states.values())
-                if counts[RsvpState.GOING] != capacity or counts[RsvpState.WAITING] != waiting:
-                    raise AssertionError(f"RSVPs before the rounds: {dict(counts)}")
-                if any(emu.dms_to(member) for member in going):
-                    raise AssertionError("going members got DMs before the rounds")
+        rows = await common.rounds_by_key(bench)
+        for key in (common.REMINDER_KEY, STILL_COMING_KEY):
+            if key not in rows:
+                raise AssertionError(f"no {key} row; rows: {sorted(rows)}")
+            if rows[key].due_at != common.DAY_BEFORE:
+                raise AssertionError(f"{key} is due {rows[key].due_at}, not {common.DAY_BEFORE}")
+        # Start with a fresh DM-channel window, so the floor below is the whole story.
+        if result.create_limit is not None and not result.generous:
+            await asyncio.sleep(result.create_limit.window)
+        server.clock.now = common.DAY_BEFORE
+        result.dm_interval = bot.dm.interval
 
-                rows = {(r.kind, r.subject): r for r in await rounds.for_meeting(bot.db, meeting.id)}
-                for key in (REMINDER_KEY, STILL_COMING_KEY):
-                    if key not in rows:
-                        raise AssertionError(f"no {key} row; rows: {sorted(rows)}")
-                    if rows[key].due_at != DAY_BEFORE:
-                        raise AssertionError(f"{key} is due {rows[key].due_at}, not {DAY_BEFORE}")
-                # Start with a fresh DM-channel window, so the floor below is the whole story.
-                if result.create_limit is not None and not result.generous:
-                    await asyncio.sleep(result.create_limit.window)
-                server.clock.now = DAY_BEFORE
-                result.dm_interval = bot.dm.interval
+        requests_before, limited_before = len(emu.requests), len(emu.rate_limited)
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(rounds_limit):
+                if result.sequential:
+                    await bot.rounds.run_due()
+                else:
+                    await asyncio.gather(
+                        bot.rounds.run(rows[common.REMINDER_KEY].id), bot.rounds.run(rows[STILL_COMING_KEY].id)
+                    )
+        except TimeoutError:
+            result.problems.append(f"the rounds did not finish within {rounds_limit:.0f} s")
+        result.wall_seconds = time.monotonic() - started
+        await settle_bot(bot, timeout=wait_limit)
 
-                requests_before, limited_before = len(emu.requests), len(emu.rate_limited)
-                started = time.monotonic()
-                try:
-                    async with asyncio.timeout(rounds_limit):
-                        if result.sequential:
-                            await bot.rounds.run_due()
-                        else:
-                            await asyncio.gather(
-                                bot.rounds.run(rows[REMINDER_KEY].id), bot.rounds.run(rows[STILL_COMING_KEY].id)
-                            )
-                except TimeoutError:
-                    result.problems.append(f"the rounds did not finish within {rounds_limit:.0f} s")
-                result.wall_seconds = time.monotonic() - started
-                await settle_bot(bot, timeout=wait_limit)
+        window = emu.requests[requests_before:]
+        result.requests = len(window)
+        result.requests_by_route = common.route_counts(window)
+        limited = emu.rate_limited[limited_before:]
+        result.rate_limited = len(limited)
+        result.limited_by_route = common.route_counts(limited)
+        result.dm_channel_creates = common.accepted(window, common.DM_CREATE_ROUTE)
+        dm_times = common.dm_post_times(emu, window, going + queued)
+        result.dm_posts = len(dm_times)
+        if dm_times:
+            result.last_dm_seconds = dm_times[-1] - started
 
-                window = emu.requests[requests_before:]
-                result.requests = len(window)
-                result.requests_by_route = Counter(r.route or f"{r.method} {r.path}" for r in window)
-                limited = emu.rate_limited[limited_before:]
-                result.rate_limited = len(limited)
-                result.limited_by_route = Counter(r.route or f"{r.method} {r.path}" for r in limited)
-                result.dm_channel_creates = sum(1 for r in window if r.route == DM_CREATE_ROUTE and r.status < 300)
-                dm_channel_ids = {c.id for m in going + queued if (c := emu.dm_channel(m)) is not None}
-                dm_times = sorted(
-                    r.time
-                    for r in window
-                    if r.route == MESSAGE_ROUTE
-                    and r.status < 300
-                    and isinstance(r.response, dict)
-                    and int(r.response.get("channel_id", 0)) in dm_channel_ids
-                )
-                result.dm_posts = len(dm_times)
-                if dm_times:
-                    result.last_dm_seconds = dm_times[-1] - started
-
-                wrong = []
-                for member in going:
-                    dms = emu.dms_to(member)
-                    reminders, stills = sum(map(reminder, dms)), sum(map(still_coming, dms))
-                    result.reminder_dms += reminders == 1
-                    result.still_dms += stills == 1
-                    if len(dms) != 2 or reminders != 1 or stills != 1:
-                        wrong.append(f"{member.name}: {len(dms)} DMs")
-                if wrong:
-                    result.problems.append(f"{len(wrong)} going members without one DM of each ({wrong[:3]} …)")
-                extra = [m.name for m in queued if len(emu.dms_to(m)) != 1]
-                if extra:
-                    result.problems.append(f"waiting members with other than their one waitlisted DM: {extra[:3]}")
-                if result.dm_posts != 2 * capacity:
-                    result.problems.append(f"{result.dm_posts} DM posts, not {2 * capacity}")
-                cards = [
-                    m
-                    for m in emu.channel_messages(announcements)
-                    if m.embeds and "Påmindelse" in (m.embeds[0].get("title") or "")
-                ]
-                if len(cards) != 1:
-                    result.problems.append(f"{len(cards)} reminder cards in the announcements channel, not 1")
-                finished = {(r.kind, r.subject): r for r in await rounds.for_meeting(bot.db, meeting.id)}
-                for key in (REMINDER_KEY, STILL_COMING_KEY):
-                    state = finished[key].state
-                    result.states[str(key[0])] = str(state)
-                    if state is not RoundState.SENT:
-                        result.problems.append(f"{key} ended {state}, not sent")
-                if emu.unknown_routes or emu.internal_errors:
-                    result.problems.append(f"emulator: {emu.unknown_routes + emu.internal_errors}")
-            finally:
-                await runner.stop()
-    result.ok = not result.problems
+        wrong = []
+        for member in going:
+            dms = emu.dms_to(member)
+            reminders, stills = sum(map(common.is_reminder, dms)), sum(map(still_coming, dms))
+            result.reminder_dms += reminders == 1
+            result.still_dms += stills == 1
+            if len(dms) != 2 or reminders != 1 or stills != 1:
+                wrong.append(f"{member.name}: {len(dms)} DMs")
+        if wrong:
+            result.problems.append(f"{len(wrong)} going members without one DM of each ({wrong[:3]} …)")
+        extra = [m.name for m in queued if len(emu.dms_to(m)) != 1]
+        if extra:
+            result.problems.append(f"waiting members with other than their one waitlisted DM: {extra[:3]}")
+        if result.dm_posts != 2 * capacity:
+            result.problems.append(f"{result.dm_posts} DM posts, not {2 * capacity}")
+        cards = common.reminder_cards(emu, server.announcements)
+        if len(cards) != 1:
+            result.problems.append(f"{len(cards)} reminder cards in the announcements channel, not 1")
+        finished = await common.rounds_by_key(bench)
+        for key in (common.REMINDER_KEY, STILL_COMING_KEY):
+            state = finished[key].state
+            result.states[str(key[0])] = str(state)
+            if state is not RoundState.SENT:
+                result.problems.append(f"{key} ended {state}, not sent")
+        common.check_emulator(emu, result.problems)
 
 
 def table(results: list[Result]) -> str:
@@ -257,7 +206,7 @@ def table(results: list[Result]) -> str:
             f"| {r.capacity} | {r.waiting} | {'run_due' if r.sequential else 'gather'} "
             f"| {'generous' if r.generous else 'Discord-like'} | {r.rate_limited} | {r.dm_posts} | {r.reminder_dms} "
             f"| {r.still_dms} | {r.dm_channel_creates} | {r.wall_seconds:.2f} s | {r.last_dm_seconds:.2f} s "
-            f"| {r.floor:.2f} s ({binding}) | {ratio:.3f} | {r.requests} | {'ok' if r.ok else 'FAILED'} |"
+            f"| {r.floor:.2f} s ({binding}) | {ratio:.3f} | {r.requests} | {r.status_cell} |"
         )
     return "\n".join(rows)
 
@@ -271,48 +220,32 @@ async def main_async(
         # One DM-channel per going member at about one per second, two DMs each: room for twice that.
         rounds_limit = 60.0 + 2.0 * capacity
         run_limit = rounds_limit + 4 * wait_limit + 2 * waiting + 60.0
-        with tempfile.TemporaryDirectory(prefix=f"concurrent-rounds-{capacity}-") as tmp:
-            started = time.monotonic()
-            try:
-                async with asyncio.timeout(run_limit):
-                    await run_rounds(result, Path(tmp), wait_limit, rounds_limit)
-            except TimeoutError:
-                result.ok = False
-                result.problems.append(f"run exceeded {run_limit:g} s")
-            except AssertionError as error:
-                result.ok = False
-                result.problems.append(f"AssertionError: {error}")
-            result.run_seconds = time.monotonic() - started
+        run = functools.partial(run_rounds, result, wait_limit=wait_limit, rounds_limit=rounds_limit)
+        result.run_seconds = await common.run_bounded(result, f"concurrent-rounds-{capacity}-", run_limit, run)
         print(result.line(), flush=True)
         if result.limited_by_route:
             print(f"  429s by route: {dict(result.limited_by_route)}", flush=True)
-        if result.requests_by_route:
-            routes = ", ".join(f"{route} ×{count}" for route, count in result.requests_by_route.most_common())
-            print(f"  REST during the rounds: {routes}", flush=True)
+        common.print_routes("REST during the rounds", result.requests_by_route)
         results.append(result)
     return results
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = common.new_parser(__doc__)
     parser.add_argument("--capacity", type=int, default=100, help="the meeting's capacity = going members (100)")
     parser.add_argument("--waiting", type=int, default=10, help="members on the waiting list (default 10)")
     parser.add_argument("--sequential", action="store_true", help="bot.rounds.run_due() instead of gather")
     parser.add_argument("--generous", action="store_true", help="RateLimitConfig.generous() (no limits hit)")
     parser.add_argument("--repeat", type=int, default=1, help="runs, each with a fresh emulator and bot (default 1)")
-    parser.add_argument("--wait", type=float, default=60.0, help="seconds to wait for each setup phase (default 60)")
+    common.add_wait(parser)
     args = parser.parse_args(argv)
     if args.capacity < 1 or args.waiting < 1:
         parser.error("--capacity and --waiting must be at least 1 (the still-coming round needs a waiting list)")
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    # discord.py warns at every start that voice support is missing; irrelevant here.
-    logging.getLogger("discord.client").addFilter(lambda rec: "voice will NOT be supported" not in rec.getMessage())
+    common.configure_logging()
     results = asyncio.run(
         main_async(args.capacity, args.waiting, args.sequential, args.generous, args.repeat, args.wait)
     )
-    print()
-    print(table(results))
-    return 0 if all(r.ok for r in results) else 1
+    return common.finish(results, table(results))
 
 
 if __name__ == "__main__":

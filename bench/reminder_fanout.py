@@ -29,47 +29,35 @@ wait is bounded; the exit status is 1 if any run ended in a wrong state or timed
 
 from __future__ import annotations
 
-import argparse
 import asyncio
+import functools
 import itertools
 import logging
 import math
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-from bot.client import MikroVirkBot
-from bot.rounds import RoundKind
+from bench import _common as common
 from bot.rsvp import RsvpState
 from bot.services.dm import DEFAULT_DM_INTERVAL
-from db import meetings, rounds, rsvps
-from tests.e2e.conftest import RunningBot, Server, build_server, settle_bot
-from tests.fakediscord import BucketLimit, FakeDiscord, FakeMessage, FakeUser, RateLimitConfig
+from tests.fakediscord import BucketLimit, RateLimitConfig
 
-GOING = "✅"
 DEFAULT_SIZES = (300,)
-REMINDER_KEY = (RoundKind.REMINDER, "1d")
-# The default meeting: 1 December 2026 17:30 Copenhagen = 16:30 UTC; "1 day before" is 30 November 16:30 UTC.
-DAY_BEFORE = datetime(2026, 11, 30, 16, 30, tzinfo=UTC)
-DM_CREATE_ROUTE = "POST /users/@me/channels"
-MESSAGE_ROUTE = "POST /channels/{channel_id}/messages"
 TARGET_RATIO = 1.1  # the issue's target: the fan-out takes at most 1.1× the floor
 PAUSE = 1.0  # a gap between two DMs this long or longer is counted as a pause (waiting for a rate-limit window)
 POLL_INTERVAL = 0.05
 
 
 @dataclass
-class Result:
+class Result(common.Outcome):
     n: int
     dm_interval: float
     generous: bool
-    ok: bool = False
-    problems: list[str] = field(default_factory=list)
     due_at: datetime | None = None
     delivered_seconds: float = math.nan  # run_due() called → last reminder DM accepted by the emulator
     returned_seconds: float = math.nan  # run_due() called → run_due() returned
@@ -175,14 +163,13 @@ class Result:
         )
 
     def line(self) -> str:
-        status = "OK" if self.ok else "FAILED: " + "; ".join(self.problems)
         retries = "not logged" if self.retries < 0 else str(self.retries)
         return (
             f"N={self.n} ({self.mode}): all reminder DMs delivered after {self.delivered_seconds:.2f} s "
             f"({self.dms_per_second:.1f} DMs/s; first after {self.first_dm_seconds:.3f} s, run_due returned after "
             f"{self.returned_seconds:.2f} s), {self.delivered}/{self.n} members got exactly one reminder DM, "
             f"{self.rate_limited} × 429, {retries} retries ({self.dm_failures} failed DM sends logged), "
-            f"{self.requests} REST requests, run took {self.wall_seconds:.1f} s — {status}"
+            f"{self.requests} REST requests, run took {self.wall_seconds:.1f} s — {self.status}"
         )
 
     def pacing_line(self) -> str:
@@ -213,24 +200,11 @@ class RetryLog(logging.Handler):
             self.dm_failures += 1
 
 
-def is_reminder(message: FakeMessage) -> bool:
-    return "Påmindelse" in message.content or "Reminder" in message.content
-
-
-def reminder_posts(server: Server) -> list[FakeMessage]:
-    return [
-        m
-        for m in server.emu.channel_messages(server.announcements)
-        if m.embeds and "Påmindelse" in (m.embeds[0].get("title") or "")
-    ]
-
-
-async def wait_for_going(bot: MikroVirkBot, meeting_id: int, n: int, limit: float) -> int:
+async def wait_for_going(bench: common.MeetingBench, n: int, limit: float) -> int:
     """Poll the database until ``n`` going RSVPs are stored; the count seen last."""
     deadline = time.monotonic() + limit
     while True:
-        states = await rsvps.states(bot.db, meeting_id)
-        going = sum(1 for state in states.values() if state is RsvpState.GOING)
+        going = (await common.rsvp_counts(bench))[RsvpState.GOING]
         if going >= n or time.monotonic() >= deadline:
             return going
         await asyncio.sleep(POLL_INTERVAL)
@@ -241,103 +215,69 @@ async def run_fanout(result: Result, workdir: Path, wait_limit: float, fanout_li
     n = result.n
     limits = RateLimitConfig.generous() if result.generous else RateLimitConfig()
     result.create_limit = limits.dm_channel_create
-    async with FakeDiscord(rate_limits=limits) as emu:
-        with emu.patch_discord():
-            server = build_server(emu, workdir)
-            guild, announcements, organiser = server.guild, server.announcements, server.organiser
-            members: list[FakeUser] = [emu.add_user(f"Medlem{index:04d}", locale="da") for index in range(n)]
-            for member in members:
-                guild.add_member(member)
-            runner = RunningBot(server)
-            try:
-                bot = await runner.start()
-                created = await emu.run_command(
-                    organiser, announcements, "meeting create", options={"date": "1/12", "format": "2.0"}, locale="da"
-                )
-                if not created.followups or "Oprettet og annonceret" not in created.followups[-1].content:
-                    raise AssertionError(f"meeting create did not succeed: {created.content!r}")
-                await settle_bot(bot, timeout=wait_limit)
-                (post,) = [m for m in emu.channel_messages(announcements) if m.embeds]
-                meeting = await meetings.meeting_for_announcement(bot.db, post.id)
-                assert meeting is not None, "the announcement is not linked to a meeting"
+    async with common.announced_meeting(
+        workdir, common.member_names("Medlem", n), wait_limit=wait_limit, rate_limits=limits
+    ) as bench:
+        emu, server, bot, members = bench.emu, bench.server, bench.bot, bench.members
+        await common.react_and_settle(bench, members, wait_limit)
+        going = await wait_for_going(bench, n, wait_limit)
+        if going != n:
+            raise AssertionError(f"only {going}/{n} going RSVPs stored within {wait_limit:.0f} s")
+        if any(emu.dms_to(member) for member in members):
+            raise AssertionError("members got DMs before the reminder was due")
 
-                for member in members:
-                    await emu.react(member, post, GOING)
-                await settle_bot(bot, timeout=wait_limit)
-                going = await wait_for_going(bot, meeting.id, n, wait_limit)
-                if going != n:
-                    raise AssertionError(f"only {going}/{n} going RSVPs stored within {wait_limit:.0f} s")
-                if any(emu.dms_to(member) for member in members):
-                    raise AssertionError("members got DMs before the reminder was due")
+        rows = await common.rounds_by_key(bench)
+        if common.REMINDER_KEY not in rows:
+            raise AssertionError(f"no {common.REMINDER_KEY} reminder row; rows: {sorted(rows)}")
+        result.due_at = rows[common.REMINDER_KEY].due_at
+        if result.due_at != common.DAY_BEFORE:
+            result.problems.append(f"{common.REMINDER_KEY} is due {result.due_at}, expected {common.DAY_BEFORE}")
+        server.clock.now = result.due_at
 
-                rows = {(r.kind, r.subject): r for r in await rounds.for_meeting(bot.db, meeting.id)}
-                if REMINDER_KEY not in rows:
-                    raise AssertionError(f"no {REMINDER_KEY} reminder row; rows: {sorted(rows)}")
-                result.due_at = rows[REMINDER_KEY].due_at
-                if result.due_at != DAY_BEFORE:
-                    result.problems.append(f"{REMINDER_KEY} is due {result.due_at}, expected {DAY_BEFORE}")
-                server.clock.now = result.due_at
+        bot.dm.interval = result.dm_interval
+        requests_before, limited_before = len(emu.requests), len(emu.rate_limited)
+        retries_before, failures_before = len(log.retries), log.dm_failures
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(fanout_limit):
+                await bot.rounds.run_due()
+        except TimeoutError:
+            result.problems.append(f"run_due() did not return within {fanout_limit:.0f} s")
+        returned = time.monotonic()
+        result.returned_seconds = returned - started
 
-                bot.dm.interval = result.dm_interval
-                requests_before, limited_before = len(emu.requests), len(emu.rate_limited)
-                retries_before, failures_before = len(log.retries), log.dm_failures
-                dm_channels: set[int] = set()
-                started = time.monotonic()
-                try:
-                    async with asyncio.timeout(fanout_limit):
-                        await bot.rounds.run_due()
-                except TimeoutError:
-                    result.problems.append(f"run_due() did not return within {fanout_limit:.0f} s")
-                returned = time.monotonic()
-                result.returned_seconds = returned - started
+        fanout = emu.requests[requests_before:]
+        result.requests = len(fanout)
+        result.requests_by_route = common.route_counts(fanout)
+        result.rate_limited = len(emu.rate_limited) - limited_before
+        result.dm_channel_creates = common.accepted(fanout, common.DM_CREATE_ROUTE)
+        dm_times = common.dm_post_times(emu, fanout, members)
+        result.dm_posts = len(dm_times)
+        if dm_times:
+            result.first_dm_seconds = dm_times[0] - started
+            result.delivered_seconds = dm_times[-1] - started
+            result.gaps = [b - a for a, b in itertools.pairwise(dm_times)]
+        new_retries = log.retries[retries_before:]
+        result.retries = sum(new_retries) if new_retries else -1
+        result.dm_failures = log.dm_failures - failures_before
 
-                fanout = emu.requests[requests_before:]
-                result.requests = len(fanout)
-                result.requests_by_route = Counter(r.route or f"{r.method} {r.path}" for r in fanout)
-                result.rate_limited = len(emu.rate_limited) - limited_before
-                result.dm_channel_creates = sum(1 for r in fanout if r.route == DM_CREATE_ROUTE and r.status < 300)
-                for member in members:
-                    channel = emu.dm_channel(member)
-                    if channel is not None:
-                        dm_channels.add(channel.id)
-                dm_times = sorted(
-                    r.time
-                    for r in fanout
-                    if r.route == MESSAGE_ROUTE
-                    and r.status < 300
-                    and isinstance(r.response, dict)
-                    and int(r.response.get("channel_id", 0)) in dm_channels
-                )
-                result.dm_posts = len(dm_times)
-                if dm_times:
-                    result.first_dm_seconds = dm_times[0] - started
-                    result.delivered_seconds = dm_times[-1] - started
-                    result.gaps = [b - a for a, b in itertools.pairwise(dm_times)]
-                new_retries = log.retries[retries_before:]
-                result.retries = sum(new_retries) if new_retries else -1
-                result.dm_failures = log.dm_failures - failures_before
-
-                wrong = []
-                for member in members:
-                    dms = emu.dms_to(member)
-                    if len(dms) == 1 and is_reminder(dms[0]):
-                        result.delivered += 1
-                    else:
-                        wrong.append(f"{member.name}: {len(dms)} DMs")
-                if wrong:
-                    result.problems.append(f"{len(wrong)} members without exactly one reminder DM ({wrong[:3]} …)")
-                if result.dm_posts != n:
-                    result.problems.append(f"{result.dm_posts} DM posts for {n} members (repeated or missing sends)")
-                posts = reminder_posts(server)
-                if len(posts) != 1:
-                    result.problems.append(f"{len(posts)} reminder posts in the announcements channel, not 1")
-                if not new_retries:
-                    result.problems.append('the cog logged no "reminder sent"')
-                if emu.unknown_routes or emu.internal_errors:
-                    result.problems.append(f"emulator: {emu.unknown_routes + emu.internal_errors}")
-            finally:
-                await runner.stop()
-    result.ok = not result.problems
+        wrong = []
+        for member in members:
+            dms = emu.dms_to(member)
+            if len(dms) == 1 and common.is_reminder(dms[0]):
+                result.delivered += 1
+            else:
+                wrong.append(f"{member.name}: {len(dms)} DMs")
+        if wrong:
+            result.problems.append(f"{len(wrong)} members without exactly one reminder DM ({wrong[:3]} …)")
+        if result.dm_posts != n:
+            result.problems.append(f"{result.dm_posts} DM posts for {n} members (repeated or missing sends)")
+        posts = common.reminder_cards(emu, server.announcements)
+        if len(posts) != 1:
+            result.problems.append(f"{len(posts)} reminder posts in the announcements channel, not 1")
+        if not new_retries:
+            result.problems.append('the cog logged no "reminder sent"')
+        common.check_emulator(emu, result.problems)
 
 
 def table(results: list[Result]) -> str:
@@ -352,7 +292,7 @@ def table(results: list[Result]) -> str:
         f"| {r.dms_per_second:.1f} | {r.returned_seconds:.2f} s | {r.delivered} | {r.rate_limited} "
         f"| {r.retries if r.retries >= 0 else '–'} | {r.dm_channel_creates} | {r.requests} "
         f"| {len(r.pauses)} ({sum(r.pauses):.1f} s) | {r.floor:.2f} s ({r.floor_binding}) | {r.floor_ratio:.3f} "
-        f"| {'ok' if r.ok else 'FAILED'} |"
+        f"| {r.status_cell} |"
         for r in results
     )
     return "\n".join(rows)
@@ -378,25 +318,13 @@ async def main_async(
             result = Result(n, dm_interval, generous)
             # Room for one DM per second (the default DM-channel creation rate) plus setup; explicit limits win.
             fanout = fanout_limit if fanout_limit is not None else 60.0 + 1.5 * n
-            run = run_limit if run_limit is not None else fanout + 4 * wait_limit + 60.0
-            with tempfile.TemporaryDirectory(prefix=f"reminder-fanout-{n}-") as tmp:
-                started = time.perf_counter()
-                try:
-                    async with asyncio.timeout(run):
-                        await run_fanout(result, Path(tmp), wait_limit, fanout, log)
-                except TimeoutError:
-                    result.ok = False
-                    result.problems.append(f"run exceeded {run:g} s")
-                except AssertionError as error:
-                    result.ok = False
-                    result.problems.append(f"AssertionError: {error}")
-                result.wall_seconds = time.perf_counter() - started
+            limit = run_limit if run_limit is not None else fanout + 4 * wait_limit + 60.0
+            run = functools.partial(run_fanout, result, wait_limit=wait_limit, fanout_limit=fanout, log=log)
+            result.wall_seconds = await common.run_bounded(result, f"reminder-fanout-{n}-", limit, run)
             print(result.line(), flush=True)
             print(result.pacing_line(), flush=True)
             print(result.floor_line(), flush=True)
-            if result.requests_by_route:
-                routes = ", ".join(f"{route} ×{count}" for route, count in result.requests_by_route.most_common())
-                print(f"  REST during the fan-out: {routes}", flush=True)
+            common.print_routes("REST during the fan-out", result.requests_by_route)
             results.append(result)
     finally:
         for logger in (cog_logger, dm_logger):
@@ -405,8 +333,8 @@ async def main_async(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--n", type=int, action="append", help="going members; repeat for several (default 300)")
+    parser = common.new_parser(__doc__)
+    common.add_sizes(parser, "going members", DEFAULT_SIZES)
     parser.add_argument(
         "--dm-interval",
         type=float,
@@ -416,29 +344,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--generous", action="store_true", help="run the emulator with RateLimitConfig.generous() (no limits hit)"
     )
-    parser.add_argument("--wait", type=float, default=60.0, help="seconds to wait for each setup phase (default 60)")
+    common.add_wait(parser)
     parser.add_argument("--fanout-timeout", type=float, help="limit for run_due() in seconds (default 60 + 1.5 × N)")
     parser.add_argument(
         "--run-timeout", type=float, help="hard limit per N in seconds (default: fan-out limit + 4 × wait + 60)"
     )
     args = parser.parse_args(argv)
-    sizes = args.n or list(DEFAULT_SIZES)
-    if any(n < 1 for n in sizes):
-        parser.error("--n must be at least 1")
+    chosen = common.parse_sizes(parser, args, DEFAULT_SIZES)
     if args.dm_interval < 0:
         parser.error("--dm-interval must not be negative")
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    common.configure_logging()
     # The console shows warnings only; the two cog loggers are raised to INFO for the RetryLog handler.
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.WARNING)
-    # discord.py warns at every start that voice support is missing; irrelevant here.
-    logging.getLogger("discord.client").addFilter(lambda rec: "voice will NOT be supported" not in rec.getMessage())
     results = asyncio.run(
-        main_async(sizes, args.dm_interval, args.generous, args.wait, args.fanout_timeout, args.run_timeout)
+        main_async(chosen, args.dm_interval, args.generous, args.wait, args.fanout_timeout, args.run_timeout)
     )
-    print()
-    print(table(results))
-    return 0 if all(r.ok for r in results) else 1
+    return common.finish(results, table(results))
 
 
 if __name__ == "__main__":

@@ -20,14 +20,11 @@ wait is bounded; the exit status is 1 if any run ended in a wrong state or timed
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import functools
 import inspect
-import logging
 import math
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -36,21 +33,18 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+from bench import _common as common
 from bot.rsvp import RsvpState
-from db import meetings, rsvps
-from tests.e2e.conftest import RunningBot, Server, build_server, settle_bot
-from tests.fakediscord import FakeDiscord, FakeMessage
+from db import rsvps
+from tests.e2e.conftest import settle_bot
+from tests.fakediscord import FakeMessage
 
-GOING = "✅"
 DEFAULT_SIZES = (100, 1000)
-POLL_INTERVAL = 0.01
 
 
 @dataclass
-class Result:
+class Result(common.Outcome):
     n: int
-    ok: bool = False
-    problems: list[str] = field(default_factory=list)
     send_seconds: float = math.nan  # first reaction sent → last reaction sent
     commit_seconds: float = math.nan  # first reaction sent → last RSVP row committed
     p50_ms: float = math.nan
@@ -74,14 +68,13 @@ class Result:
         return self.n / self.send_seconds if self.send_seconds > 0 else math.nan
 
     def line(self) -> str:
-        status = "OK" if self.ok else "FAILED: " + "; ".join(self.problems)
         return (
             f"N={self.n}: {self.accepted_per_second:.0f} reactions/s accepted "
             f"(sent at {self.sent_per_second:.0f}/s), latency p50 {self.p50_ms:.1f} ms p99 {self.p99_ms:.1f} ms "
             f"max {self.max_ms:.1f} ms (mean {self.service_ms:.2f} ms inside reaction_added), "
             f"{self.edits} announcement edits, {self.rate_limited} × 429 of "
             f"{self.requests} REST requests, final count shown {self.visible_after:.2f} s after the last reaction, "
-            f"{self.db_going} going in the database, run took {self.wall_seconds:.1f} s — {status}"
+            f"{self.db_going} going in the database, run took {self.wall_seconds:.1f} s — {self.status}"
         )
 
 
@@ -91,11 +84,6 @@ def percentile(values: list[float], fraction: float) -> float:
         return math.nan
     ordered = sorted(values)
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
-
-
-def announcement(server: Server) -> FakeMessage:
-    (message,) = [m for m in server.emu.channel_messages(server.announcements) if m.embeds]
-    return message
 
 
 def shows_going(message: FakeMessage, count: int) -> bool:
@@ -133,91 +121,57 @@ class CommitTimer:
         return timed
 
 
-async def poll(predicate: Callable[[], bool], limit: float) -> float | None:
-    """Check ``predicate`` every 10 ms; the perf_counter time it first held, or None after ``limit`` seconds."""
-    deadline = time.perf_counter() + limit
-    while True:
-        now = time.perf_counter()
-        if predicate():
-            return now
-        if now >= deadline:
-            return None
-        await asyncio.sleep(POLL_INTERVAL)
-
-
 async def run_burst(result: Result, workdir: Path, wait_limit: float) -> None:
     """Fill ``result`` as the run goes, so a run that times out still shows what it measured."""
     n = result.n
-    async with FakeDiscord() as emu:
-        with emu.patch_discord():
-            server = build_server(emu, workdir)
-            guild, announcements, organiser = server.guild, server.announcements, server.organiser
-            members = [emu.add_user(f"Medlem{index:04d}", locale="da") for index in range(n)]
-            for member in members:
-                guild.add_member(member)
-            runner = RunningBot(server)
+    async with common.announced_meeting(workdir, common.member_names("Medlem", n), wait_limit=wait_limit) as bench:
+        emu, bot, post = bench.emu, bench.bot, bench.post
+        timer = CommitTimer(n)
+        sent: dict[int, float] = {}
+        edits_before, requests_before = post.edit_count, len(emu.requests)
+        limited_before = len(emu.rate_limited)
+        with mock.patch.object(rsvps, "reaction_added", timer.wrapper()):
+            first_sent = time.perf_counter()
+            for member in bench.members:
+                sent[member.id] = time.perf_counter()
+                await emu.react(member, post, common.GOING)
+            last_sent = time.perf_counter()
+            result.send_seconds = last_sent - first_sent
+
+            # The announcement is polled from the last reaction on; commits are awaited alongside.
+            shown = await common.poll(lambda: shows_going(post, n), wait_limit, clock=time.perf_counter)
+            if shown is None:
+                result.problems.append(f'announcement never showed "Kommer ({n})" within {wait_limit:.0f} s')
+            else:
+                result.visible_after = shown - last_sent
             try:
-                bot = await runner.start()
-                created = await emu.run_command(
-                    organiser, announcements, "meeting create", options={"date": "1/12", "format": "2.0"}, locale="da"
-                )
-                if not created.followups or "Oprettet og annonceret" not in created.followups[-1].content:
-                    raise AssertionError(f"meeting create did not succeed: {created.content!r}")
-                await settle_bot(bot, timeout=wait_limit)
-                post = announcement(server)
-                meeting = await meetings.meeting_for_announcement(bot.db, post.id)
-                assert meeting is not None, "the announcement is not linked to a meeting"
+                await asyncio.wait_for(timer.all_committed.wait(), timeout=wait_limit)
+            except TimeoutError:
+                result.problems.append(f"only {len(timer.committed)}/{n} RSVPs committed")
+            await settle_bot(bot, timeout=wait_limit)
 
-                timer = CommitTimer(n)
-                sent: dict[int, float] = {}
-                edits_before, requests_before = post.edit_count, len(emu.requests)
-                limited_before = len(emu.rate_limited)
-                with mock.patch.object(rsvps, "reaction_added", timer.wrapper()):
-                    first_sent = time.perf_counter()
-                    for member in members:
-                        sent[member.id] = time.perf_counter()
-                        await emu.react(member, post, GOING)
-                    last_sent = time.perf_counter()
-                    result.send_seconds = last_sent - first_sent
+        burst_requests = emu.requests[requests_before:]
+        result.requests = len(burst_requests)
+        result.requests_by_route = Counter(r.route for r in burst_requests)
+        result.rate_limited = len(emu.rate_limited) - limited_before
+        result.edits = post.edit_count - edits_before
 
-                    # The announcement is polled from the last reaction on; commits are awaited alongside.
-                    shown = await poll(lambda: shows_going(post, n), wait_limit)
-                    if shown is None:
-                        result.problems.append(f'announcement never showed "Kommer ({n})" within {wait_limit:.0f} s')
-                    else:
-                        result.visible_after = shown - last_sent
-                    try:
-                        await asyncio.wait_for(timer.all_committed.wait(), timeout=wait_limit)
-                    except TimeoutError:
-                        result.problems.append(f"only {len(timer.committed)}/{n} RSVPs committed")
-                    await settle_bot(bot, timeout=wait_limit)
+        latencies = [(timer.committed[uid] - sent[uid]) * 1000 for uid in sent if uid in timer.committed]
+        if timer.committed:
+            result.commit_seconds = max(timer.committed.values()) - first_sent
+        result.p50_ms = percentile(latencies, 0.50)
+        result.p99_ms = percentile(latencies, 0.99)
+        result.max_ms = max(latencies, default=math.nan)
+        if timer.service:
+            result.service_ms = sum(timer.service) / len(timer.service) * 1000
 
-                burst_requests = emu.requests[requests_before:]
-                result.requests = len(burst_requests)
-                result.requests_by_route = Counter(r.route for r in burst_requests)
-                result.rate_limited = len(emu.rate_limited) - limited_before
-                result.edits = post.edit_count - edits_before
-
-                latencies = [(timer.committed[uid] - sent[uid]) * 1000 for uid in sent if uid in timer.committed]
-                if timer.committed:
-                    result.commit_seconds = max(timer.committed.values()) - first_sent
-                result.p50_ms = percentile(latencies, 0.50)
-                result.p99_ms = percentile(latencies, 0.99)
-                result.max_ms = max(latencies, default=math.nan)
-                if timer.service:
-                    result.service_ms = sum(timer.service) / len(timer.service) * 1000
-
-                states = await rsvps.states(bot.db, meeting.id)
-                result.db_going = sum(1 for state in states.values() if state is RsvpState.GOING)
-                if result.db_going != n or len(states) != n:
-                    result.problems.append(f"database holds {result.db_going} going of {len(states)} RSVPs, not {n}")
-                if not shows_going(post, n):
-                    result.problems.append(f'announcement does not show "Kommer ({n})" at the end')
-                if emu.unknown_routes or emu.internal_errors:
-                    result.problems.append(f"emulator: {emu.unknown_routes + emu.internal_errors}")
-            finally:
-                await runner.stop()
-    result.ok = not result.problems
+        counts = await common.rsvp_counts(bench)
+        result.db_going = counts[RsvpState.GOING]
+        if result.db_going != n or counts.total() != n:
+            result.problems.append(f"database holds {result.db_going} going of {counts.total()} RSVPs, not {n}")
+        if not shows_going(post, n):
+            result.problems.append(f'announcement does not show "Kommer ({n})" at the end')
+        common.check_emulator(emu, result.problems)
 
 
 def table(results: list[Result]) -> str:
@@ -229,7 +183,7 @@ def table(results: list[Result]) -> str:
     rows.extend(
         f"| {r.n} | {r.accepted_per_second:.0f} | {r.sent_per_second:.0f} | {r.p50_ms:.1f} ms | {r.p99_ms:.1f} ms "
         f"| {r.edits} | {r.rate_limited} | {r.requests} | {r.visible_after:.2f} s | {r.db_going} "
-        f"| {'ok' if r.ok else 'FAILED'} |"
+        f"| {r.status_cell} |"
         for r in results
     )
     return "\n".join(rows)
@@ -239,42 +193,24 @@ async def main_async(sizes: list[int], wait_limit: float, run_limit: float) -> l
     results = []
     for n in sizes:
         result = Result(n)
-        with tempfile.TemporaryDirectory(prefix=f"rsvp-burst-{n}-") as tmp:
-            started = time.perf_counter()
-            try:
-                async with asyncio.timeout(run_limit):
-                    await run_burst(result, Path(tmp), wait_limit)
-            except TimeoutError:
-                result.ok = False
-                result.problems.append(f"run exceeded {run_limit:g} s")
-            except AssertionError as error:
-                result.ok = False
-                result.problems.append(f"AssertionError: {error}")
-            result.wall_seconds = time.perf_counter() - started
+        run = functools.partial(run_burst, result, wait_limit=wait_limit)
+        result.wall_seconds = await common.run_bounded(result, f"rsvp-burst-{n}-", run_limit, run)
         print(result.line(), flush=True)
-        if result.requests_by_route:
-            routes = ", ".join(f"{route} ×{count}" for route, count in result.requests_by_route.most_common())
-            print(f"  REST during the burst: {routes}", flush=True)
+        common.print_routes("REST during the burst", result.requests_by_route)
         results.append(result)
     return results
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--n", type=int, action="append", help="burst size; repeat for several (default 100 and 1000)")
-    parser.add_argument("--wait", type=float, default=60.0, help="seconds to wait for each phase (default 60)")
+    parser = common.new_parser(__doc__)
+    common.add_sizes(parser, "burst size", DEFAULT_SIZES)
+    common.add_wait(parser, "phase")
     parser.add_argument("--run-timeout", type=float, default=300.0, help="hard limit per N in seconds (default 300)")
     args = parser.parse_args(argv)
-    sizes = args.n or list(DEFAULT_SIZES)
-    if any(n < 1 for n in sizes):
-        parser.error("--n must be at least 1")
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    # discord.py warns at every start that voice support is missing; irrelevant here.
-    logging.getLogger("discord.client").addFilter(lambda rec: "voice will NOT be supported" not in rec.getMessage())
-    results = asyncio.run(main_async(sizes, args.wait, args.run_timeout))
-    print()
-    print(table(results))
-    return 0 if all(r.ok for r in results) else 1
+    chosen = common.parse_sizes(parser, args, DEFAULT_SIZES)
+    common.configure_logging()
+    results = asyncio.run(main_async(chosen, args.wait, args.run_timeout))
+    return common.finish(results, table(results))
 
 
 if __name__ == "__main__":
