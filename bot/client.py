@@ -18,16 +18,18 @@ import cogs
 from bot.clock import Clock, system_clock
 from bot.config import Config, ConfigError, Language
 from bot.errors import UserFacingError
-from bot.i18n import Catalogue, CatalogueTranslator, default_catalogue, language_for_locale, msgkey
+from bot.i18n import Catalogue, default_catalogue, msgkey
 from bot.services.dm import DirectMessenger
 from bot.services.rounds import RoundRunner
+from bot.services.tasks import BackgroundTasks, MeetingLocks
 from bot.timers import Timers
+from bot.translator import CatalogueTranslator, language_for_locale
 from db import command_sync, members
 from db.database import Database
 
 log = logging.getLogger(__name__)
 
-# Discord's "missing permissions"/"missing access" codes for a channel the bot cannot post in.
+# What the bot needs in the announcements and organisers' channels; a missing one is logged at start.
 _CHANNEL_PERMISSIONS = (
     "view_channel",
     "send_messages",
@@ -137,9 +139,12 @@ class MikroVirkBot(commands.Bot):
         self.db = Database(config.database.path)
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.timers = Timers(self.scheduler, clock)
-        # Shared by every feature: one DM pacer for the whole bot, one runner for every timed round.
+        # Shared by every feature, built once: one DM pacer for the whole bot, one runner for every timed round, the
+        # per-meeting locks and the background tasks. Cogs take them from the bot, never from another cog.
         self.dm = DirectMessenger(self)
         self.rounds = RoundRunner(self)
+        self.locks = MeetingLocks()
+        self.tasks = BackgroundTasks()
         self.startup_error: ConfigError | None = None
         self._guild_checked = False
 
@@ -204,6 +209,8 @@ class MikroVirkBot(commands.Bot):
             "ready",
             extra={"user_id": self.user.id if self.user else None, "guild_id": self.config.discord.guild_id},
         )
+        # The one start-up signal: the server matches the config. Every feature's start-up work listens to it.
+        self.dispatch("network_ready")
 
     def check_guild_setup(self) -> None:
         """The configured server, channels and role must exist; missing channel permissions are logged."""
@@ -242,6 +249,7 @@ class MikroVirkBot(commands.Bot):
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await self._finish_event_handlers()
+        await self.tasks.close()  # an unfinished round stays "sending" and resumes at the next start
         await super().close()
         await self.db.close()
         log.info("stopped")

@@ -3,7 +3,8 @@
 Catalogues are TOML files in ``bot/locales/`` (one per language, nested tables flattened to dotted keys such as
 ``meeting.next.none``). Placeholders are named (``{name}``) so translators can reorder them. Command metadata uses
 :func:`command_text`, whose base text is the English catalogue entry; :class:`CatalogueTranslator` supplies the
-Danish one to Discord at sync time so Danish clients see Danish descriptions.
+Danish one to Discord at sync time (:mod:`bot.translator`, the Discord side) so Danish clients see Danish
+descriptions.
 """
 
 from __future__ import annotations
@@ -15,9 +16,6 @@ from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
-
-import discord
-from discord import app_commands
 
 from bot.config import LANGUAGES, Language
 
@@ -87,44 +85,6 @@ def default_catalogue() -> Catalogue:
     return Catalogue.from_package()
 
 
-def t(language: Language, key: str, /, **params: object) -> str:
-    """Shorthand for :meth:`Catalogue.text` on the shipped catalogue."""
-    return default_catalogue().text(language, key, **params)
-
-
 def msgkey(key: str) -> str:
     """Marks a catalogue key used indirectly (e.g. in a mapping), so the catalogue test can find it."""
     return key
-
-
-def language_for_locale(locale: discord.Locale | str | None, fallback: Language) -> Language:
-    """Danish for ``da``, English for every ``en-*`` locale, else the network's language."""
-    value = locale.value if isinstance(locale, discord.Locale) else (locale or "")
-    if value == "da":
-        return "da"
-    if value.startswith("en"):
-        return "en"
-    return fallback
-
-
-def command_text(key: str) -> app_commands.locale_str:
-    """Command metadata (descriptions, choice names) whose base text is English and Danish comes at sync."""
-    return app_commands.locale_str(default_catalogue().text("en", key), key=key)
-
-
-class CatalogueTranslator(app_commands.Translator):
-    """Gives Discord the Danish catalogue text of every :func:`command_text` string."""
-
-    def __init__(self, catalogue: Catalogue) -> None:
-        self._catalogue = catalogue
-
-    async def translate(
-        self,
-        string: app_commands.locale_str,
-        locale: discord.Locale,
-        context: app_commands.TranslationContextTypes,
-    ) -> str | None:
-        key = string.extras.get("key")
-        if key is None or locale is not discord.Locale.danish:
-            return None
-        return self._catalogue.raw("da", key)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.i18n import msgkey
+
 # Members can check in from this long before a meeting until it ends.
 CHECKIN_OPENS_BEFORE = timedelta(hours=1)
 
@@ -68,3 +70,31 @@ def checkin_open(meeting: Meeting, now: datetime) -> bool:
 def members_must_hear(before: Meeting, after: Meeting) -> bool:
     """Whether an edit changes what those who answered planned around: the time or the place."""
     return before.starts_at != after.starts_at or before.venue != after.venue
+
+
+class Window(enum.Enum):
+    """Until when a meeting takes part in something."""
+
+    BEFORE_START = "before_start"  # answers, guests, sign-ups, briefs: until it begins
+    BEFORE_END = "before_end"  # organisers' changes, reminders by hand, topics: until it ends
+    STARTED = "started"  # results and check-ins by organisers: once it has begun
+    ANY = "any"  # attendee lists and the program: any meeting that exists
+
+
+def closed_reason(meeting: Meeting | None, now: datetime, window: Window) -> str | None:
+    """The one rule for "is this meeting still open for that?": None if it is, else the catalogue key saying why not
+    (the texts take the meeting's ``title``)."""
+    if meeting is None:
+        return msgkey("meeting.errors.gone")
+    if window is Window.ANY:
+        return None
+    if window is Window.BEFORE_END:
+        cancelled_or_over = meeting.status is MeetingStatus.CANCELLED or meeting.ends_at <= now
+        return msgkey("meeting.errors.not_coming") if cancelled_or_over else None
+    if meeting.status is MeetingStatus.CANCELLED:
+        return msgkey("meeting.errors.cancelled")
+    if window is Window.BEFORE_START and meeting.starts_at <= now:
+        return msgkey("meeting.errors.started")
+    if window is Window.STARTED and meeting.starts_at > now:
+        return msgkey("meeting.errors.not_started")
+    return None

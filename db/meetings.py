@@ -96,13 +96,15 @@ async def get_meeting(db: Database, guild_id: int, meeting_id: int) -> Meeting |
     return None if row is None else _meeting(row)
 
 
-async def next_meeting(db: Database, guild_id: int, now: datetime) -> Meeting | None:
-    """The first planned meeting that has not started yet."""
+async def next_meeting(
+    db: Database, guild_id: int, now: datetime, format: MeetingFormat | None = None
+) -> Meeting | None:
+    """The first planned meeting (of ``format``, if given) that has not started yet."""
     async with db.read() as conn:
         row = await conn.fetchone(
             f"SELECT {_COLUMNS} FROM meetings WHERE guild_id = ? AND status = 'planned' AND starts_at > ?"
-            " ORDER BY starts_at LIMIT 1",
-            (guild_id, instant_to_db(now)),
+            " AND format = coalesce(?, format) ORDER BY starts_at LIMIT 1",
+            (guild_id, instant_to_db(now), None if format is None else format.value),
         )
     return None if row is None else _meeting(row)
 

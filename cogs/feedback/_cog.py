@@ -24,12 +24,13 @@ from bot.client import MikroVirkBot
 from bot.config import Language, parse_offset
 from bot.errors import UserFacingError
 from bot.feedback import SeasonPoint, bar, summarise
-from bot.i18n import command_text, msgkey
+from bot.i18n import msgkey
 from bot.meetings import Meeting
 from bot.render import clip, meeting_label, one_decimal, short_date
 from bot.rounds import Outcome, Round, RoundKind
 from bot.services.dm import DmMessage, delivery_nonce
 from bot.services.rounds import MeetingRound, RoundHandler
+from bot.translator import command_text
 from cogs._embeds import BRAND_COLOUR
 from cogs._interactions import clean_text
 from cogs.feedback._views import CommentButton, CommentModal, RatingButton, UpvoteButton, VoteButton

@@ -22,7 +22,7 @@ from bot.config import Language
 from bot.dates import DateInputError, DateProblem, meeting_instant, parse_date
 from bot.errors import UserFacingError
 from bot.exports import attendees_csv, meetings_ics
-from bot.i18n import command_text, msgkey
+from bot.i18n import msgkey
 from bot.meetings import (
     CHECKIN_OPENS_BEFORE,
     Meeting,
@@ -37,6 +37,7 @@ from bot.rounds import RoundKind
 from bot.rsvp import RSVP_EMOJIS, RsvpChange, RsvpState, choice_for_emoji, emoji_for_state
 from bot.services.dm import DmMessage
 from bot.services.rounds import RoundHandler
+from bot.translator import command_text
 from cogs._embeds import BRAND_COLOUR, card_embed
 from cogs._interactions import clean_text
 from cogs.meetings._announce import Announcer
@@ -404,17 +405,20 @@ class Meetings(commands.Cog):
     # -- reconciliation at start ------------------------------------------------------------------------------------
 
     @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        if self._reconciled or self.bot.startup_error is not None:
-            return
-        self._reconciled = True
+    async def on_network_ready(self) -> None:
         self._spawn(self.reconcile_all(), "reconcile")
+
+    @commands.Cog.listener()
+    async def on_announcement_outdated(self, meeting_id: int) -> None:
+        """Another feature changed what the post shows (the program, a planned topic)."""
+        self.announcer.request_refresh(meeting_id)
 
     async def reconcile_all(self) -> None:
         """Bring every coming meeting's post in line with the database and with reactions made while offline."""
         for meeting in await meetings.coming_meetings(self.bot.db, self.guild_id, self.bot.clock()):
             async with self.lock(meeting.id):
                 await self.reconcile(meeting)
+        self._reconciled = True
         log.info("announcements reconciled")
         # Rounds start after the posts agree with Discord, so a reminder counts reactions made while offline.
         await self.bot.rounds.start()

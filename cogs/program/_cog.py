@@ -15,11 +15,12 @@ from bot.checks import organiser_only
 from bot.client import MikroVirkBot
 from bot.config import Language
 from bot.errors import UserFacingError
-from bot.i18n import command_text, msgkey
+from bot.i18n import msgkey
 from bot.meetings import Meeting, MeetingFormat
 from bot.program import SlotKind, SlotStatus, Volunteer, fairness_order, volunteer_refusal
 from bot.render import clip, local_date
 from bot.services.dm import DmMessage
+from bot.translator import command_text
 from cogs._interactions import clean_text
 from cogs.meetings._cog import Meetings
 from cogs.program._brief import Briefs
@@ -50,7 +51,6 @@ class Program(commands.Cog):
 
     def __init__(self, bot: MikroVirkBot) -> None:
         self.bot = bot
-        self._started = False
 
     @functools.cached_property
     def newcomers(self) -> Newcomers:
@@ -190,10 +190,7 @@ class Program(commands.Cog):
         await self.newcomers.welcome(member)
 
     @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        if self._started or self.bot.startup_error is not None:
-            return
-        self._started = True
+    async def on_network_ready(self) -> None:
         guild = self.bot.get_guild(self.bot.config.discord.guild_id)
         if guild is not None:
             await self.newcomers.record_members(guild)

@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import MikroVirkBot
-from bot.i18n import command_text
+from bot.translator import command_text
 from db import members
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from bot.client import MikroVirkBot, discover_extensions
 from bot.config import parse_config
-from bot.i18n import CatalogueTranslator, default_catalogue
+from bot.i18n import default_catalogue
+from bot.translator import CatalogueTranslator
 
 CONFIG = {"discord": {"guild_id": 1, "announcements_channel_id": 2, "organisers_channel_id": 3, "organiser_role_id": 4}}
 

@@ -10,7 +10,8 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.i18n import Catalogue, CatalogueTranslator, command_text, default_catalogue, language_for_locale, placeholders
+from bot.i18n import Catalogue, default_catalogue, placeholders
+from bot.translator import CatalogueTranslator, command_text, language_for_locale
 
 ROOT = Path(__file__).resolve().parents[2]
 # Functions whose string arguments are catalogue keys.
