@@ -1,10 +1,10 @@
-"""Files members and organisers take away: .ics calendar entries and the attendee CSV."""
+"""Files members and organisers take away: .ics calendar entries, the attendee CSV and the feedback CSV."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import icalendar
@@ -12,8 +12,10 @@ import icalendar
 from bot.config import Language
 from bot.i18n import Catalogue, msgkey
 from bot.meetings import Meeting, MeetingStatus
+from bot.polls import PollAnswer
 from bot.render import FORMAT_KEYS
 from bot.rsvp import Roster, RsvpState
+from bot.topics import Topic, TopicStatus
 
 _PRODID = "-//MikroVirk bot//meetings//EN"
 
@@ -48,20 +50,47 @@ def meetings_ics(
     return ical
 
 
+def _csv(rows: Iterable[Sequence[object]]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    # A byte-order mark makes Excel (which many organisers use) read the file as UTF-8: æ, ø and å survive.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
 def attendees_csv(roster: Roster, language: Language, catalogue: Catalogue) -> bytes:
     """One row per member or guest: name, answer, since when, and for guests who brings them."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([catalogue.text(language, key) for key in _CSV_HEADER_KEYS])
+    rows: list[Sequence[object]] = [[catalogue.text(language, key) for key in _ATTENDEES_HEADER_KEYS]]
     for group in (roster.going, roster.waiting, roster.maybe, roster.not_going):
         for attendee in group:
             answer = catalogue.text(language, STATE_KEYS[attendee.state])
-            writer.writerow([attendee.name, attendee.user_id, answer, attendee.changed_at.isoformat(), "", ""])
+            rows.append([attendee.name, attendee.user_id, answer, attendee.changed_at.isoformat(), "", ""])
     guest_answer = catalogue.text(language, "attendees.guest")
-    for guest in roster.guests:
-        writer.writerow([guest.name, "", guest_answer, "", guest.host_name, guest.business or ""])
-    # A byte-order mark makes Excel (which many organisers use) read the file as UTF-8: æ, ø and å survive.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    rows.extend([guest.name, "", guest_answer, "", guest.host_name, guest.business or ""] for guest in roster.guests)
+    return _csv(rows)
+
+
+def feedback_csv(
+    answers: Sequence[PollAnswer], ideas: Sequence[Topic], language: Language, catalogue: Catalogue
+) -> bytes:
+    """Every poll answer (feedback and organisers' polls), a blank row, then every topic idea with its votes."""
+    anonymous = catalogue.text(language, "feedback.anonymous")
+    rows: list[Sequence[object]] = [[catalogue.text(language, key) for key in _FEEDBACK_HEADER_KEYS]]
+    rows.extend(
+        [
+            answer.meeting_start.isoformat() if answer.meeting_start else "",
+            answer.question,
+            anonymous if answer.member is None else answer.member,
+            answer.rating or "",
+            answer.option or "",
+            answer.comment or "",
+            answer.answered_at.isoformat(),
+        ]
+        for answer in answers
+    )
+    rows.append([])
+    rows.append([catalogue.text(language, key) for key in _TOPIC_HEADER_KEYS])
+    rows.extend([idea.text, idea.votes, catalogue.text(language, TOPIC_STATUS_KEYS[idea.status])] for idea in ideas)
+    return _csv(rows)
 
 
 STATE_KEYS = {
@@ -70,7 +99,7 @@ STATE_KEYS = {
     RsvpState.NOT_GOING: msgkey("attendees.state_not_going"),
     RsvpState.WAITING: msgkey("attendees.state_waiting"),
 }
-_CSV_HEADER_KEYS = (
+_ATTENDEES_HEADER_KEYS = (
     msgkey("attendees.csv_name"),
     msgkey("attendees.csv_user_id"),
     msgkey("attendees.csv_answer"),
@@ -78,3 +107,18 @@ _CSV_HEADER_KEYS = (
     msgkey("attendees.csv_guest_of"),
     msgkey("attendees.csv_business"),
 )
+_FEEDBACK_HEADER_KEYS = (
+    msgkey("feedback.csv_meeting"),
+    msgkey("feedback.csv_question"),
+    msgkey("feedback.csv_member"),
+    msgkey("feedback.csv_rating"),
+    msgkey("feedback.csv_option"),
+    msgkey("feedback.csv_comment"),
+    msgkey("feedback.csv_answered_at"),
+)
+_TOPIC_HEADER_KEYS = (msgkey("feedback.csv_topic"), msgkey("feedback.csv_votes"), msgkey("feedback.csv_status"))
+TOPIC_STATUS_KEYS = {
+    TopicStatus.OPEN: msgkey("topics.status_open"),
+    TopicStatus.PLANNED: msgkey("topics.status_planned"),
+    TopicStatus.CLOSED: msgkey("topics.status_closed"),
+}

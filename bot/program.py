@@ -29,7 +29,12 @@ class SlotStatus(enum.StrEnum):
 
 
 GROWTH_SLOTS = (SlotKind.HOT_SEAT, SlotKind.BRAG_SPOT)
-ACTIVE = (SlotStatus.VOLUNTEERED, SlotStatus.CONFIRMED)
+# What each kind is called in replies, DMs and organisers' notices.
+KIND_KEYS = {
+    SlotKind.HOT_SEAT: msgkey("program.kind_hot_seat"),
+    SlotKind.BRAG_SPOT: msgkey("program.kind_brag_spot"),
+    SlotKind.INTRO: msgkey("program.kind_intro"),
+}
 
 
 def volunteer_refusal(meeting: Meeting, kind: SlotKind, now: datetime) -> str | None:

@@ -17,12 +17,12 @@ from bot.config import Language
 from bot.feedback import format_average
 from bot.i18n import Catalogue, msgkey
 from bot.meetings import Meeting, MeetingFormat, MeetingStatus
+from bot.program import SlotKind
 from bot.rsvp import Roster, seats_free
 
 # Embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 EMBED_TITLE_MAX = 256
 EMBED_DESCRIPTION_MAX = 4096
-EMBED_FIELD_NAME_MAX = 256
 EMBED_FIELD_VALUE_MAX = 1024
 
 FORMAT_KEYS = {
@@ -30,9 +30,9 @@ FORMAT_KEYS = {
     MeetingFormat.GROWTH: msgkey("meeting.format.growth"),
 }
 PROGRAM_KEYS = {
-    "hot_seat": msgkey("announcement.program_hot_seat"),
-    "brag_spot": msgkey("announcement.program_brag_spot"),
-    "intro": msgkey("announcement.program_intro"),
+    SlotKind.HOT_SEAT: msgkey("announcement.program_hot_seat"),
+    SlotKind.BRAG_SPOT: msgkey("announcement.program_brag_spot"),
+    SlotKind.INTRO: msgkey("announcement.program_intro"),
 }
 _BABEL_LOCALE = {"da": "da_DK", "en": "en_GB"}
 _DATE_PATTERN = {"da": "EEEE d. MMMM y", "en": "EEEE d MMMM y"}
@@ -49,7 +49,7 @@ class CardField:
 class ProgramEntry:
     """One confirmed slot of the program: a hot seat, brag spot or newcomer intro."""
 
-    kind: str  # "hot_seat" | "brag_spot" | "intro"
+    kind: SlotKind
     name: str
     topic: str | None = None
 

@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.feedback import Rating
+from bot.polls import Poll, PollAnswer, PollKind, PollStatus
 from db.codec import instant_from_db, instant_to_db, optional_instant_from_db
 from db.database import Database
-
-
-@dataclass(frozen=True, slots=True)
-class Poll:
-    id: int
-    guild_id: int
-    meeting_id: int | None
-    kind: str
-    question: str
-    anonymous: bool
-    status: str
-    closes_at: datetime | None
-    channel_id: int | None
-    message_id: int | None
-    options: tuple[str, ...]
-
-    def open_at(self, now: datetime) -> bool:
-        return self.status == "open" and (self.closes_at is None or now < self.closes_at)
 
 
 class PollClosed(Exception):  # noqa: N818 - a state, not a programming error
@@ -41,10 +23,10 @@ def _poll(row: sqlite3.Row, options: tuple[str, ...]) -> Poll:
         id=row["id"],
         guild_id=row["guild_id"],
         meeting_id=row["meeting_id"],
-        kind=row["kind"],
+        kind=PollKind(row["kind"]),
         question=row["question"],
         anonymous=bool(row["anonymous"]),
-        status=row["status"],
+        status=PollStatus(row["status"]),
         closes_at=optional_instant_from_db(row["closes_at"]),
         channel_id=row["channel_id"],
         message_id=row["message_id"],
@@ -61,7 +43,9 @@ async def get(db: Database, poll_id: int) -> Poll | None:
 
 async def feedback_poll(db: Database, meeting_id: int) -> Poll | None:
     async with db.read() as conn:
-        poll_id = await conn.fetchval("SELECT id FROM polls WHERE meeting_id = ? AND kind = 'feedback'", (meeting_id,))
+        poll_id = await conn.fetchval(
+            "SELECT id FROM polls WHERE meeting_id = ? AND kind = ?", (meeting_id, PollKind.FEEDBACK.value)
+        )
     return None if poll_id is None else await get(db, poll_id)
 
 
@@ -72,8 +56,8 @@ async def create_feedback_poll(
     async with db.transaction() as conn:
         await conn.execute(
             "INSERT INTO polls (guild_id, meeting_id, kind, question, closes_at, created_at)"
-            " VALUES (?, ?, 'feedback', ?, ?, ?) ON CONFLICT DO NOTHING",
-            (guild_id, meeting_id, question, instant_to_db(closes_at), instant_to_db(now)),
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (guild_id, meeting_id, PollKind.FEEDBACK.value, question, instant_to_db(closes_at), instant_to_db(now)),
         )
     poll = await feedback_poll(db, meeting_id)
     assert poll is not None
@@ -93,9 +77,10 @@ async def create_general(
     async with db.transaction() as conn:
         poll_id = await conn.insert(
             "INSERT INTO polls (guild_id, kind, question, anonymous, closes_at, created_by, created_at)"
-            " VALUES (?, 'general', ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 guild_id,
+                PollKind.GENERAL.value,
                 question,
                 int(anonymous),
                 closes_at and instant_to_db(closes_at),
@@ -122,12 +107,8 @@ async def set_message(db: Database, poll_id: int, channel_id: int, message_id: i
 async def _answer(db: Database, poll_id: int, user_id: int, column: str, value: object, now: datetime) -> None:
     assert column in {"rating", "comment", "option"}  # a fixed column name, never input
     async with db.transaction() as conn:
-        row = await conn.fetchone("SELECT status, closes_at FROM polls WHERE id = ?", (poll_id,))
-        if (
-            row is None
-            or row["status"] != "open"
-            or (row["closes_at"] is not None and instant_from_db(row["closes_at"]) <= now)
-        ):
+        row = await conn.fetchone(f"SELECT {_COLUMNS} FROM polls WHERE id = ?", (poll_id,))
+        if row is None or not _poll(row, ()).open_at(now):
             raise PollClosed(poll_id)
         await conn.execute(
             f"INSERT INTO poll_answers (poll_id, user_id, {column}, answered_at) VALUES (?, ?, ?, ?)"
@@ -173,27 +154,13 @@ async def votes(db: Database, poll_id: int) -> dict[int, list[int]]:
     return result
 
 
-async def close(db: Database, poll_id: int) -> bool:
-    """Close the poll; False if it was closed already."""
+async def close(db: Database, poll_id: int) -> None:
     async with db.transaction() as conn:
-        changed = await conn.execute("UPDATE polls SET status = 'closed' WHERE id = ? AND status = 'open'", (poll_id,))
-    return changed == 1
+        await conn.execute("UPDATE polls SET status = ? WHERE id = ?", (PollStatus.CLOSED.value, poll_id))
 
 
-@dataclass(frozen=True, slots=True)
-class ExportRow:
-    meeting_start: datetime | None
-    question: str
-    user_id: int
-    name: str
-    rating: int | None
-    option: str | None
-    comment: str | None
-    answered_at: datetime
-
-
-async def export_rows(db: Database, guild_id: int, anonymous_names: str) -> list[ExportRow]:
-    """Every answer of every poll in the guild (names hidden for anonymous polls), oldest first."""
+async def answers(db: Database, guild_id: int) -> list[PollAnswer]:
+    """Every answer of every poll in the guild (no names from anonymous polls), poll by poll, oldest first."""
     async with db.read() as conn:
         rows = await conn.fetchall(
             "SELECT m.starts_at, p.question, p.anonymous, a.user_id, coalesce(mb.display_name, '') AS name,"
@@ -206,11 +173,10 @@ async def export_rows(db: Database, guild_id: int, anonymous_names: str) -> list
             (guild_id,),
         )
     return [
-        ExportRow(
+        PollAnswer(
             meeting_start=optional_instant_from_db(row["starts_at"]),
             question=row["question"],
-            user_id=0 if row["anonymous"] else row["user_id"],
-            name=anonymous_names if row["anonymous"] else (row["name"] or str(row["user_id"])),
+            member=None if row["anonymous"] else (row["name"] or str(row["user_id"])),
             rating=row["rating"],
             option=row["label"],
             comment=row["comment"],
@@ -228,10 +194,10 @@ async def season(
         rows = await conn.fetchall(
             "SELECT m.starts_at,"
             " (SELECT avg(a.rating) FROM polls p JOIN poll_answers a ON a.poll_id = p.id"
-            "   WHERE p.meeting_id = m.id AND p.kind = 'feedback' AND a.rating IS NOT NULL) AS average,"
+            "   WHERE p.meeting_id = m.id AND p.kind = ? AND a.rating IS NOT NULL) AS average,"
             " (SELECT count(*) FROM attendance t WHERE t.meeting_id = m.id) AS attended"
             " FROM meetings m WHERE m.guild_id = ? AND m.status = 'planned' AND m.starts_at <= ?"
             " ORDER BY m.starts_at DESC LIMIT ?",
-            (guild_id, instant_to_db(until), limit),
+            (PollKind.FEEDBACK.value, guild_id, instant_to_db(until), limit),
         )
     return [(instant_from_db(row["starts_at"]), row["average"], row["attended"]) for row in reversed(rows)]

@@ -14,7 +14,7 @@ from db.database import Connection, Database
 
 @dataclass(frozen=True, slots=True)
 class ConfirmedSlot:
-    kind: str
+    kind: SlotKind
     user_id: int
     name: str
     topic: str | None
@@ -36,7 +36,8 @@ async def confirmed(db: Database, meeting_id: int) -> list[ConfirmedSlot]:
             (meeting_id,),
         )
     return [
-        ConfirmedSlot(row["kind"], row["user_id"], row["name"] or str(row["user_id"]), row["topic"]) for row in rows
+        ConfirmedSlot(SlotKind(row["kind"]), row["user_id"], row["name"] or str(row["user_id"]), row["topic"])
+        for row in rows
     ]
 
 

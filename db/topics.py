@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime
 
+from bot.topics import Topic, TopicStatus
 from db import members
 from db.codec import instant_to_db
 from db.database import Database
-
-
-@dataclass(frozen=True, slots=True)
-class Topic:
-    id: int
-    guild_id: int
-    author_id: int
-    text: str
-    status: str  # open | planned | closed
-    meeting_id: int | None
-    channel_id: int | None
-    message_id: int | None
-    votes: int
-
 
 _SELECT = (
     "SELECT t.id, t.guild_id, t.author_id, t.text, t.status, t.meeting_id, t.channel_id, t.message_id,"
@@ -36,7 +22,7 @@ def _topic(row: sqlite3.Row) -> Topic:
         guild_id=row["guild_id"],
         author_id=row["author_id"],
         text=row["text"],
-        status=row["status"],
+        status=TopicStatus(row["status"]),
         meeting_id=row["meeting_id"],
         channel_id=row["channel_id"],
         message_id=row["message_id"],
@@ -90,22 +76,24 @@ async def toggle_vote(db: Database, topic_id: int, user_id: int, now: datetime) 
 async def most_wanted(db: Database, guild_id: int, limit: int = 10) -> list[Topic]:
     async with db.read() as conn:
         rows = await conn.fetchall(
-            f"{_SELECT} WHERE t.guild_id = ? AND t.status != 'closed' ORDER BY votes DESC, t.id LIMIT ?",
-            (guild_id, limit),
+            f"{_SELECT} WHERE t.guild_id = ? AND t.status != ? ORDER BY votes DESC, t.id LIMIT ?",
+            (guild_id, TopicStatus.CLOSED.value, limit),
         )
     return [_topic(row) for row in rows]
 
 
-async def set_status(db: Database, topic_id: int, status: str, meeting_id: int | None) -> None:
-    assert status in {"open", "planned", "closed"}
+async def set_status(db: Database, topic_id: int, status: TopicStatus, meeting_id: int | None) -> None:
     async with db.transaction() as conn:
-        await conn.execute("UPDATE topics SET status = ?, meeting_id = ? WHERE id = ?", (status, meeting_id, topic_id))
+        await conn.execute(
+            "UPDATE topics SET status = ?, meeting_id = ? WHERE id = ?", (status.value, meeting_id, topic_id)
+        )
 
 
 async def planned_for(db: Database, meeting_id: int) -> list[str]:
     async with db.read() as conn:
         rows = await conn.fetchall(
-            "SELECT text FROM topics WHERE meeting_id = ? AND status = 'planned' ORDER BY id", (meeting_id,)
+            "SELECT text FROM topics WHERE meeting_id = ? AND status = ? ORDER BY id",
+            (meeting_id, TopicStatus.PLANNED.value),
         )
     return [row["text"] for row in rows]
 

@@ -9,16 +9,15 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
-from bot.config import Language
+from bot.clock import Clock
+from bot.config import Config, Language
 from bot.rounds import DeliveryState
 from db import members, rounds
-
-if TYPE_CHECKING:
-    from bot.client import MikroVirkBot
+from db.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +77,24 @@ class FanOutReport:
         return self.outcomes[DmOutcome.FAILED]
 
 
+class DmHost(Protocol):
+    """What the DM sender needs of the bot that builds it (a discord.py client with our database and config)."""
+
+    db: Database
+    config: Config
+    clock: Clock
+
+    def get_partial_messageable(
+        self, id: int, *, guild_id: int | None = None, type: discord.ChannelType | None = None
+    ) -> discord.PartialMessageable: ...
+
+    async def create_dm(self, user: discord.abc.Snowflake) -> discord.DMChannel: ...
+
+
 class DirectMessenger:
     """Sends DMs one at a time with a minimum interval, shared by every feature of the bot."""
 
-    def __init__(self, bot: MikroVirkBot, interval: float = DEFAULT_DM_INTERVAL) -> None:
+    def __init__(self, bot: DmHost, interval: float = DEFAULT_DM_INTERVAL) -> None:
         self._bot = bot
         self.interval = interval
         self._lock = asyncio.Lock()

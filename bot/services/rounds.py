@@ -13,21 +13,21 @@ Features register a handler per :class:`RoundKind`; the runner owns everything e
 
 from __future__ import annotations
 
-import abc
 import asyncio
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Protocol, runtime_checkable
 
 import discord
 
+from bot.clock import Clock
+from bot.config import Config
 from bot.i18n import msgkey
 from bot.meetings import Meeting, MeetingStatus
 from bot.rounds import Outcome, Round, RoundKind, RoundState, next_try
+from bot.timers import Timers
 from db import meetings, rounds
-
-if TYPE_CHECKING:
-    from bot.client import MikroVirkBot
+from db.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -46,58 +46,48 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:500]
 
 
-class RoundHandler(abc.ABC):
-    """What one kind of round delivers. Decides only from the database's current state, never from attempts."""
+class RoundHandler(Protocol):
+    """What one kind of round delivers (base classes for features: :mod:`cogs._rounds`)."""
 
     kind: ClassVar[RoundKind]
 
-    def __init__(self, bot: MikroVirkBot) -> None:
-        self.bot = bot
-
-    @property
-    def guild_id(self) -> int:
-        return self.bot.config.discord.guild_id
-
-    @abc.abstractmethod
     async def deliver(self, row: Round) -> Outcome:
         """Do the work of a claimed row; raise to have it retried later."""
+        ...
 
     async def at_start(self) -> None:
         """Plan rows that belong to no meeting (the monthly post); meeting rows are planned by the runner."""
-        return  # most kinds have none
+        ...
 
 
-class MeetingRound(RoundHandler):
+@runtime_checkable
+class MeetingRoundHandler(RoundHandler, Protocol):
     """A round tied to a meeting's time: the runner plans it whenever the meeting is published, edited or cancelled."""
 
     def moments(self, meeting: Meeting) -> dict[str, datetime]:
         """Subject → due instant of this kind's rows for ``meeting`` (none: the meeting has no such round)."""
-        due = self.due(meeting)
-        return {} if due is None else {"": due}
-
-    def due(self, meeting: Meeting) -> datetime | None:
-        return None
+        ...
 
     def relevant(self, meeting: Meeting, now: datetime) -> bool:
-        """Whether the round still makes sense when it runs late; most rounds are for before the meeting."""
-        return meeting.starts_at > now
+        """Whether the round still makes sense when it runs late."""
+        ...
 
-    async def deliver(self, row: Round) -> Outcome:
-        assert row.meeting_id is not None
-        meeting = await meetings.get_meeting(self.bot.db, row.guild_id, row.meeting_id)
-        if meeting is None or meeting.status is MeetingStatus.CANCELLED:
-            return Outcome.cancelled("meeting cancelled")
-        if not self.relevant(meeting, self.bot.clock()):
-            return Outcome.skipped("too late: the meeting had begun or its moment had passed")
-        return await self.deliver_for(row, meeting)
 
-    @abc.abstractmethod
-    async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
-        """Deliver for a meeting that is still planned and for which the round still makes sense."""
+class RunnerHost(Protocol):
+    """What the runner needs of the bot that builds it."""
+
+    db: Database
+    config: Config
+    clock: Clock
+    timers: Timers
+
+    def public_text(self, key: str, /, **params: object) -> str: ...
+
+    async def notify_organisers(self, content: str) -> None: ...
 
 
 class RoundRunner:
-    def __init__(self, bot: MikroVirkBot) -> None:
+    def __init__(self, bot: RunnerHost) -> None:
         self._bot = bot
         self._handlers: dict[RoundKind, RoundHandler] = {}
         self._running: dict[int, asyncio.Future[None]] = {}
@@ -113,8 +103,8 @@ class RoundRunner:
         return self._handlers[kind]
 
     @property
-    def _meeting_rounds(self) -> list[MeetingRound]:
-        return [handler for handler in self._handlers.values() if isinstance(handler, MeetingRound)]
+    def _meeting_rounds(self) -> list[MeetingRoundHandler]:
+        return [handler for handler in self._handlers.values() if isinstance(handler, MeetingRoundHandler)]
 
     # -- planning -------------------------------------------------------------------------------------------------
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from bot.client import MikroVirkBot
+from cogs.meetings._checkin import CheckInButton
 from cogs.meetings._cog import Meetings
-from cogs.meetings._views import DYNAMIC_ITEMS
+from cogs.meetings._guests import AddGuestButton, CalendarButton, GuestsButton, RemoveGuestButton
+from cogs.meetings._still_coming import StillComingButton
 
 
 async def setup(bot: MikroVirkBot) -> None:
-    bot.add_dynamic_items(*DYNAMIC_ITEMS)
+    bot.add_dynamic_items(
+        CalendarButton, GuestsButton, AddGuestButton, RemoveGuestButton, StillComingButton, CheckInButton
+    )
     cog = Meetings(bot)
     bot.rounds.register(*cog.rounds)
     await bot.add_cog(cog)

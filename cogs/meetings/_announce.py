@@ -16,7 +16,8 @@ from bot.meetings import Meeting, MeetingStatus, checkin_open
 from bot.render import FORMAT_KEYS, ProgramEntry, announcement_card, clip
 from bot.rsvp import RSVP_EMOJIS, emoji_for_state
 from cogs._embeds import card_embed
-from cogs.meetings._views import CalendarButton, CheckInButton, GuestsButton
+from cogs.meetings._checkin import CheckInButton
+from cogs.meetings._guests import CalendarButton, GuestsButton
 from db import meetings, program, rsvps, topics
 
 if TYPE_CHECKING:

@@ -16,12 +16,12 @@ from bot.render import meeting_label
 from bot.rounds import DeliveryState, Outcome, Round, RoundKind
 from bot.rsvp import RsvpState
 from bot.services.dm import DmMessage
-from bot.services.rounds import RoundHandler
+from cogs._rounds import RoundHandler
+from cogs.meetings._announce import Announcer
 from db import meetings, rounds, rsvps
 
 if TYPE_CHECKING:
     from bot.client import MikroVirkBot
-    from cogs.meetings._announce import Announcer
 
 log = logging.getLogger(__name__)
 

@@ -4,33 +4,26 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.client import MikroVirkBot
 from bot.config import Language
 from bot.errors import UserFacingError
 from bot.meetings import Meeting, MeetingStatus
+from bot.render import meeting_label
 from bot.rounds import Outcome, Round, RoundKind
 from bot.rsvp import RsvpState
 from bot.services.dm import DmMessage
-from bot.services.rounds import MeetingRound
-from cogs.meetings._views import StillComingButton
+from cogs._interactions import IdButton, answers_errors
+from cogs._rounds import MeetingRound
 from db import meetings, rounds, rsvps
-
-if TYPE_CHECKING:
-    from bot.client import MikroVirkBot
-    from cogs.meetings._cog import Meetings
 
 log = logging.getLogger(__name__)
 
 
 class StillComing(MeetingRound):
     kind = RoundKind.STILL_COMING
-
-    def __init__(self, bot: MikroVirkBot, cog: Meetings) -> None:
-        super().__init__(bot)
-        self.cog = cog
 
     def due(self, meeting: Meeting) -> datetime | None:
         return meeting.starts_at - self.bot.config.meetings.still_coming_before
@@ -48,29 +41,46 @@ class StillComing(MeetingRound):
             view = discord.ui.View(timeout=None)
             view.add_item(StillComingButton(meeting.id, "yes", self.bot.catalogue.text(language, "still.yes")))
             view.add_item(StillComingButton(meeting.id, "no", self.bot.catalogue.text(language, "still.no")))
-            text = self.bot.catalogue.text(language, "still.question", title=self.cog.label(meeting, language))
-            return DmMessage(text, view=view)
+            title = meeting_label(meeting, language, self.bot.catalogue)
+            return DmMessage(self.bot.catalogue.text(language, "still.question", title=title), view=view)
 
         await self.bot.dm.deliver(row.id, compose)
         return Outcome.sent()
 
-    async def answered(self, interaction: discord.Interaction[Any], meeting_id: int, coming: bool) -> None:
-        language = self.bot.language_of(interaction)
-        meeting = await meetings.get_meeting(self.bot.db, self.bot.config.discord.guild_id, meeting_id)
+
+class StillComingButton(IdButton, template=r"mv:still:(?P<meeting_id>\d+):(?P<answer>yes|no)"):
+    """The answer in the DM: yes keeps the seat, no frees it for the waiting list at once."""
+
+    def __init__(self, meeting_id: int, answer: str, label: str = "") -> None:
+        yes = answer == "yes"
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                emoji="👍" if yes else "🚫",
+                style=discord.ButtonStyle.success if yes else discord.ButtonStyle.secondary,
+                custom_id=f"mv:still:{meeting_id}:{answer}",
+            )
+        )
+        self.meeting_id = meeting_id
+        self.answer = answer
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction[MikroVirkBot]) -> None:
+        bot = interaction.client
+        language = bot.language_of(interaction)
+        meeting = await meetings.get_meeting(bot.db, bot.config.discord.guild_id, self.meeting_id)
         if meeting is None or meeting.status is MeetingStatus.CANCELLED:
             raise UserFacingError("meeting.errors.cancelled")
-        title = self.cog.label(meeting, language)
-        if coming:
+        title = meeting_label(meeting, language, bot.catalogue)
+        if self.answer == "yes":
             await interaction.response.edit_message(
-                content=self.bot.catalogue.text(language, "still.kept", title=title), view=None
+                content=bot.catalogue.text(language, "still.kept", title=title), view=None
             )
             return
-        async with self.cog.lock(meeting.id):
-            change = await rsvps.answer(
-                self.bot.db, meeting.id, interaction.user.id, RsvpState.NOT_GOING, self.bot.clock()
-            )
+        async with bot.locks(meeting.id):
+            change = await rsvps.answer(bot.db, meeting.id, interaction.user.id, RsvpState.NOT_GOING, bot.clock())
         log.info("seat given up", extra={"meeting_id": meeting.id, "user_id": interaction.user.id})
         await interaction.response.edit_message(
-            content=self.bot.catalogue.text(language, "still.freed", title=title), view=None
+            content=bot.catalogue.text(language, "still.freed", title=title), view=None
         )
-        await self.cog.after_change(meeting, change)
+        bot.dispatch("rsvp_changed", meeting, change)

@@ -1,14 +1,15 @@
-"""The program: /hotseat volunteers, the brag spot, organisers' slot assignments."""
+"""The program: /hotseat volunteers, the brag spot, newcomers' intros, organisers' slot assignments."""
 
 from __future__ import annotations
 
 from bot.client import MikroVirkBot
+from cogs.program._brief import BriefButton, Briefs
 from cogs.program._cog import Program
-from cogs.program._views import DYNAMIC_ITEMS
+from cogs.program._newcomers import IntroAnswerButton, IntroInvitations
+from cogs.program._volunteer import WithdrawButton
 
 
 async def setup(bot: MikroVirkBot) -> None:
-    bot.add_dynamic_items(*DYNAMIC_ITEMS)
-    cog = Program(bot)
-    bot.rounds.register(cog.invitations, cog.briefs)
-    await bot.add_cog(cog)
+    bot.add_dynamic_items(WithdrawButton, IntroAnswerButton, BriefButton)
+    bot.rounds.register(IntroInvitations(bot), Briefs(bot))
+    await bot.add_cog(Program(bot))

@@ -5,81 +5,109 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
+from bot.client import MikroVirkBot
+from bot.config import Language
 from bot.errors import UserFacingError
-from bot.i18n import msgkey
-from bot.meetings import Meeting, MeetingFormat, MeetingStatus
+from bot.i18n import Catalogue, msgkey
+from bot.meetings import Meeting, MeetingFormat, Window, closed_reason
 from bot.program import SlotKind, SlotStatus
 from bot.render import clip
 from bot.rounds import Outcome, Round, RoundKind, RoundState
 from bot.services.dm import delivery_nonce
-from bot.services.rounds import MeetingRound
-from cogs._interactions import clean_text
-from cogs.program._views import BRIEF_MAX, BriefModal
+from cogs._interactions import IdButton, answers_errors, clean_text
+from cogs._rounds import MeetingRound
 from db import meetings, program, rounds
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 
+# A brief fits one Discord message with room to spare, and can be read in a minute.
+BRIEF_MAX = 600
 THREAD_NAME_MAX = 100  # Discord's limit for a thread name
 
 
-class Briefs(MeetingRound):
-    kind = RoundKind.HOTSEAT_BRIEF
+async def _coming_meeting(bot: MikroVirkBot, meeting_id: int) -> Meeting:
+    """The meeting, if it has not begun; a brief for a cancelled or begun meeting is refused."""
+    meeting = await meetings.get_meeting(bot.db, bot.config.discord.guild_id, meeting_id)
+    refusal = closed_reason(meeting, bot.clock(), Window.BEFORE_START)
+    if refusal is not None:
+        raise UserFacingError(refusal)
+    assert meeting is not None  # closed_reason refuses a missing meeting
+    return meeting
 
-    async def _coming(self, meeting_id: int) -> Meeting:
-        meeting = await meetings.get_meeting(self.bot.db, self.guild_id, meeting_id)
-        if meeting is None or meeting.status is MeetingStatus.CANCELLED:
-            raise UserFacingError("meeting.errors.cancelled")
-        if meeting.starts_at <= self.bot.clock():
-            raise UserFacingError("meeting.errors.started")
-        return meeting
 
-    async def open_form(self, interaction: discord.Interaction[Any], meeting_id: int) -> None:
-        language = self.bot.language_of(interaction)
-        await self._coming(meeting_id)
-        signup = await program.growth_signup(self.bot.db, meeting_id, interaction.user.id)
-        if signup is None or signup.kind is not SlotKind.HOT_SEAT or signup.status is not SlotStatus.CONFIRMED:
-            raise UserFacingError("brief.errors.not_hot_seat")
-        current = await program.hot_seat_brief(self.bot.db, meeting_id)
-        text = self.bot.catalogue.text
-        await interaction.response.send_modal(
-            BriefModal(
-                meeting_id,
-                text(language, "brief.modal_title"),
-                text(language, "brief.label"),
-                text(language, "brief.placeholder"),
-                current.brief if current and current.user_id == interaction.user.id else None,
+class BriefButton(IdButton, template=r"mv:brief:(?P<meeting_id>\d+)"):
+    """Opens the form for the hot-seat brief; works from the confirmation DM at any later time."""
+
+    def __init__(self, meeting_id: int, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label, emoji="📝", style=discord.ButtonStyle.primary, custom_id=f"mv:brief:{meeting_id}"
             )
         )
+        self.meeting_id = meeting_id
 
-    async def save(self, interaction: discord.Interaction[Any], meeting_id: int, value: str) -> None:
-        language = self.bot.language_of(interaction)
-        meeting = await self._coming(meeting_id)
-        brief = clean_text(value, BRIEF_MAX, self.bot.catalogue.text(language, "brief.label"))
-        assert brief is not None
-        if not await program.set_brief(self.bot.db, meeting_id, interaction.user.id, brief, self.bot.clock()):
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot: MikroVirkBot = interaction.client
+        await _coming_meeting(bot, self.meeting_id)
+        signup = await program.growth_signup(bot.db, self.meeting_id, interaction.user.id)
+        if signup is None or signup.kind is not SlotKind.HOT_SEAT or signup.status is not SlotStatus.CONFIRMED:
             raise UserFacingError("brief.errors.not_hot_seat")
-        log.info("brief saved", extra={"meeting_id": meeting_id, "user_id": interaction.user.id})
-        history = [row for row in await rounds.for_meeting(self.bot.db, meeting.id) if row.kind is self.kind]
+        current = await program.hot_seat_brief(bot.db, self.meeting_id)
+        mine = current.brief if current and current.user_id == interaction.user.id else None
+        await interaction.response.send_modal(
+            BriefModal(self.meeting_id, bot.language_of(interaction), bot.catalogue, mine)
+        )
+
+
+class BriefModal(discord.ui.Modal):
+    """The brief itself; saving it after the planned post found none posts it at once."""
+
+    def __init__(self, meeting_id: int, language: Language, catalogue: Catalogue, current: str | None) -> None:
+        text = catalogue.text
+        super().__init__(
+            title=text(language, "brief.modal_title")[:45], custom_id=f"mv:brief-modal:{meeting_id}", timeout=1800
+        )
+        self.meeting_id = meeting_id
+        # The input sits in a Label (type 18): a text input directly in an action row is deprecated in modals.
+        self.brief: discord.ui.TextInput[BriefModal] = discord.ui.TextInput(
+            custom_id="brief",
+            style=discord.TextStyle.paragraph,
+            max_length=BRIEF_MAX,
+            placeholder=text(language, "brief.placeholder")[:100],
+            default=current,
+            required=True,
+        )
+        self.add_item(discord.ui.Label(text=text(language, "brief.label")[:45], component=self.brief))
+
+    @answers_errors
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        bot: MikroVirkBot = interaction.client
+        meeting = await _coming_meeting(bot, self.meeting_id)
+        brief = clean_text(self.brief.value, BRIEF_MAX, bot.text_for(interaction, "brief.label"))
+        assert brief is not None
+        if not await program.set_brief(bot.db, meeting.id, interaction.user.id, brief, bot.clock()):
+            raise UserFacingError("brief.errors.not_hot_seat")
+        log.info("brief saved", extra={"meeting_id": meeting.id, "user_id": interaction.user.id})
+        history = [row for row in await rounds.for_meeting(bot.db, meeting.id) if row.kind is Briefs.kind]
         moment_passed = any(row.state.finished for row in history)
         key = msgkey("brief.saved_posting") if moment_passed else msgkey("brief.saved")
-        await interaction.response.send_message(self.bot.catalogue.text(language, key), ephemeral=True)
-        if moment_passed and not any(row.state is RoundState.SENT for row in history) and not self._open(history):
+        await interaction.response.send_message(bot.text_for(interaction, key), ephemeral=True)
+        unfinished = any(not row.state.finished for row in history)
+        if moment_passed and not any(row.state is RoundState.SENT for row in history) and not unfinished:
             # The planned post found no brief and the meeting is still ahead: a new post of its own, now.
-            late = await self.bot.rounds.add_now(meeting.guild_id, meeting.id, self.kind)
-            await self.bot.rounds.run(late.id)
+            late = await bot.rounds.add_now(meeting.guild_id, meeting.id, Briefs.kind)
+            await bot.rounds.run(late.id)
 
-    @staticmethod
-    def _open(history: list[Round]) -> bool:
-        return any(not row.state.finished for row in history)
 
-    # -- the timed post -----------------------------------------------------------------------------------------------
+class Briefs(MeetingRound):
+    """Before each 2.0 meeting, the confirmed hot seat's brief goes into a thread under the announcement."""
+
+    kind = RoundKind.HOTSEAT_BRIEF
 
     def due(self, meeting: Meeting) -> datetime | None:
         if meeting.format is not MeetingFormat.GROWTH:

@@ -16,11 +16,19 @@ from bot.config import LANGUAGES, Language, format_offset
 from bot.i18n import msgkey
 from bot.meetings import Meeting, MeetingStatus
 from bot.reminders import is_late, monthly_subject, next_monthly, reminder_due, wording
-from bot.render import ProgramEntry, clip, local_date, local_month, meeting_label, reminder_card
+from bot.render import (
+    EMBED_DESCRIPTION_MAX,
+    ProgramEntry,
+    clip,
+    local_date,
+    local_month,
+    meeting_label,
+    reminder_card,
+)
 from bot.rounds import DeliveryState, Outcome, Round, RoundKind
 from bot.services.dm import DmMessage, delivery_nonce
-from bot.services.rounds import MeetingRound, RoundHandler
 from cogs._embeds import BRAND_COLOUR, card_embed
+from cogs._rounds import MeetingRound, RoundHandler
 from db import meetings, program, rounds, rsvps
 
 if TYPE_CHECKING:
@@ -159,7 +167,9 @@ class MonthlyPost(RoundHandler):
                 embed = discord.Embed(
                     colour=BRAND_COLOUR,
                     title=bot.catalogue.text(language, "monthly.title", month=month_name),
-                    description=clip("\n".join(lines) + "\n\n" + bot.catalogue.text(language, "monthly.how"), 4096),
+                    description=clip(
+                        "\n".join(lines) + "\n\n" + bot.catalogue.text(language, "monthly.how"), EMBED_DESCRIPTION_MAX
+                    ),
                 )
                 channel = bot.get_partial_messageable(bot.config.discord.announcements_channel_id)
                 posted = await channel.send(embed=embed, nonce=delivery_nonce(row.id))

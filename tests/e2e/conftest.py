@@ -175,8 +175,8 @@ async def settle_bot(bot: MikroVirkBot, timeout: float = 10) -> None:  # noqa: A
         cog = bot.get_cog("Meetings")
         if handlers:
             await asyncio.wait(handlers, timeout=deadline - loop.time())
-        elif cog is not None and (cog._background or cog.announcer.edits.pending):  # type: ignore[attr-defined]
-            await cog.drain()  # type: ignore[attr-defined]
+        elif bot.tasks.pending or (cog is not None and cog.announcer.edits.pending):  # type: ignore[attr-defined]
+            await cog.drain()  # type: ignore[union-attr]
         elif bot.rounds.busy:
             await asyncio.sleep(0.01)
         else:

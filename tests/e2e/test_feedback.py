@@ -5,10 +5,9 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from bot.client import MikroVirkBot
-from cogs.feedback._cog import Feedback
 from db import attendance, polls
 from tests.e2e.conftest import RunningBot, Server, settle_bot
 from tests.fakediscord import FakeMessage, iter_components
@@ -16,10 +15,6 @@ from tests.fakediscord import FakeMessage, iter_components
 PNG = b"\x89PNG\r\n\x1a\n"
 START = datetime(2026, 12, 1, 16, 30, tzinfo=UTC)  # 1/12 17:30 in Copenhagen
 POLL_TIME = START + timedelta(hours=2, minutes=30) + timedelta(hours=1)  # an hour after the meeting ends
-
-
-def feedback(bot: MikroVirkBot) -> Feedback:
-    return cast(Feedback, bot.get_cog("Feedback"))
 
 
 async def run_meeting_rounds(bot: MikroVirkBot) -> None:
@@ -200,3 +195,54 @@ async def test_an_organisers_poll_with_buttons_closes_with_results(server: Serve
     await settle_bot(bot)
     assert post.embeds[0]["footer"]["text"].startswith("Lukket · 2 stemmer")
     assert not post.components
+
+
+async def test_closing_a_planned_topic_takes_it_off_the_announcement_and_stops_its_votes(
+    server: Server, running: RunningBot
+) -> None:
+    bot = await running.start()
+    post = await create(server)
+    emu = server.emu
+    await emu.run_command(server.mette, server.announcements, "suggest", options={"topic": "Moms"})
+    idea = next(m for m in emu.channel_messages(server.announcements) if "Emneforslag fra Mette" in m.content)
+    offered = await emu.autocomplete(
+        server.organiser, server.announcements, "topic plan", options={"topic": "mo"}, focused="topic"
+    )
+    assert [(c["name"], c["value"]) for c in offered] == [("1 👍 Moms", "1")]
+    unknown = await emu.run_command(server.organiser, server.announcements, "topic close", options={"topic": "99"})
+    assert "Jeg kender ikke emnet “99”" in unknown.content
+    await emu.run_command(server.organiser, server.announcements, "topic plan", options={"topic": "1", "meeting": "1"})
+    await settle_bot(bot)
+    assert any(f["name"] == "Emner medlemmerne har ønsket" for f in post.embeds[0]["fields"])
+
+    closed = await emu.run_command(server.organiser, server.announcements, "topic close", options={"topic": "1"})
+    assert "“Moms” er lukket" in closed.content
+    await settle_bot(bot)
+    assert not any(f["name"] == "Emner medlemmerne har ønsket" for f in post.embeds[0].get("fields", []))
+    assert "Ingen emneforslag endnu" in (await emu.run_command(server.mette, server.announcements, "topics")).content
+    refused = await emu.click(server.mette, idea, button(idea, lambda c: c.get("custom_id", "").startswith("mv:up:")))
+    assert "Det emne er lukket" in refused.content
+
+    exported = await emu.run_command(server.organiser, server.announcements, "feedback export")
+    assert "0 svar og 1 emneforslag" in exported.content
+    rows = list(csv.reader(io.StringIO(exported.attachments[0]["content"].decode("utf-8-sig"))))
+    assert rows[-2:] == [["Emneforslag", "Stemmer", "Status"], ["Moms", "1", "lukket"]]
+
+
+async def test_the_export_hides_who_answered_an_anonymous_poll(server: Server, running: RunningBot) -> None:
+    await running.start()
+    emu = server.emu
+    await emu.run_command(
+        server.organiser,
+        server.announcements,
+        "poll create",
+        options={"question": "Hvilken dag?", "options": "mandag;tirsdag", "anonymous": True},
+    )
+    post = next(m for m in emu.channel_messages(server.announcements) if m.embeds)
+    assert post.embeds[0]["footer"]["text"].endswith("· anonym")
+    voted = await emu.click(server.john, post, button(post, lambda c: c.get("label") == "tirsdag"))
+    await emu.wait_for(lambda: voted.followups)
+    exported = await emu.run_command(server.organiser, server.announcements, "feedback export")
+    rows = list(csv.reader(io.StringIO(exported.attachments[0]["content"].decode("utf-8-sig"))))
+    assert [row[:5] for row in rows[1:2]] == [["", "Hvilken dag?", "(anonym)", "", "tirsdag"]]
+    assert "John" not in exported.attachments[0]["content"].decode("utf-8-sig")

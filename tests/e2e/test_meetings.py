@@ -201,7 +201,7 @@ async def test_reactions_while_offline_are_applied_at_start(server: Server, runn
     newcomer = (await add_members(server, 1, "Ny"))[0]
     await emu.react(newcomer, post, NOT_GOING)
     bot = await running.start()
-    await emu.wait_for(lambda: cog(bot)._reconciled and not cog(bot)._background, timeout=10)
+    await emu.wait_for(lambda: cog(bot).reconciled and not bot.tasks.pending, timeout=10)
     await settle(bot)
     assert field(post, "Kommer (0)")
     assert field(post, "Måske (1)")["value"] == "John"
@@ -221,7 +221,7 @@ async def test_deleted_announcement_is_posted_again_with_answers_kept(server: Se
     await server.emu.wait_for(
         lambda: len([m for m in server.emu.channel_messages(server.announcements) if m.embeds]) == 1
     )
-    await server.emu.wait_for(lambda: not cog(bot)._background, timeout=10)
+    await server.emu.wait_for(lambda: not bot.tasks.pending, timeout=10)
     await settle(bot)
     new_post = announcement(server)
     assert new_post.id != post.id
@@ -353,7 +353,7 @@ async def test_still_coming_frees_a_seat_even_after_a_restart(server: Server, ru
     assert not [dm for dm in emu.dms_to(server.john) if "Kommer du stadig" in dm.content]  # waiting, not asked
 
     bot = await running.restart()
-    await emu.wait_for(lambda: cog(bot)._reconciled and not cog(bot)._background, timeout=10)
+    await emu.wait_for(lambda: cog(bot).reconciled and not bot.tasks.pending, timeout=10)
     await bot.rounds.run_due()
     assert len([dm for dm in emu.dms_to(server.mette) if "Kommer du stadig" in dm.content]) == 1, "asked once"
 
@@ -449,7 +449,7 @@ async def test_reactions_of_many_members_while_offline_are_read_page_by_page(
     for member in members:
         await server.emu.react(member, post, GOING)
     bot = await running.start()
-    await server.emu.wait_for(lambda: cog(bot)._reconciled and not cog(bot)._background, timeout=15)
+    await server.emu.wait_for(lambda: cog(bot).reconciled and not bot.tasks.pending, timeout=15)
     await settle(bot)
     assert field(post, "Kommer (130)")
     assert len(await rsvps.states(bot.db, 1)) == 130

@@ -1,0 +1,62 @@
+"""Base classes for the features' timed-round handlers; the bot's runner (:mod:`bot.services.rounds`) drives them."""
+
+from __future__ import annotations
+
+import abc
+from datetime import datetime
+from typing import ClassVar
+
+from bot.client import MikroVirkBot
+from bot.meetings import Meeting, MeetingStatus
+from bot.rounds import Outcome, Round, RoundKind
+from db import meetings
+
+
+class RoundHandler(abc.ABC):
+    """What one kind of round delivers. Decides only from the database's current state, never from attempts."""
+
+    kind: ClassVar[RoundKind]
+
+    def __init__(self, bot: MikroVirkBot) -> None:
+        self.bot = bot
+
+    @property
+    def guild_id(self) -> int:
+        return self.bot.config.discord.guild_id
+
+    @abc.abstractmethod
+    async def deliver(self, row: Round) -> Outcome:
+        """Do the work of a claimed row; raise to have it retried later."""
+
+    async def at_start(self) -> None:
+        """Plan rows that belong to no meeting (the monthly post); meeting rows are planned by the runner."""
+        return  # most kinds have none
+
+
+class MeetingRound(RoundHandler):
+    """A round tied to a meeting's time: the runner plans it whenever the meeting is published, edited or cancelled."""
+
+    def moments(self, meeting: Meeting) -> dict[str, datetime]:
+        """Subject → due instant of this kind's rows for ``meeting`` (none: the meeting has no such round)."""
+        due = self.due(meeting)
+        return {} if due is None else {"": due}
+
+    def due(self, meeting: Meeting) -> datetime | None:
+        return None
+
+    def relevant(self, meeting: Meeting, now: datetime) -> bool:
+        """Whether the round still makes sense when it runs late; most rounds are for before the meeting."""
+        return meeting.starts_at > now
+
+    async def deliver(self, row: Round) -> Outcome:
+        assert row.meeting_id is not None
+        meeting = await meetings.get_meeting(self.bot.db, row.guild_id, row.meeting_id)
+        if meeting is None or meeting.status is MeetingStatus.CANCELLED:
+            return Outcome.cancelled("meeting cancelled")
+        if not self.relevant(meeting, self.bot.clock()):
+            return Outcome.skipped("too late: the meeting had begun or its moment had passed")
+        return await self.deliver_for(row, meeting)
+
+    @abc.abstractmethod
+    async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
+        """Deliver for a meeting that is still planned and for which the round still makes sense."""

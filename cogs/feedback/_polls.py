@@ -1,0 +1,168 @@
+"""Organisers' polls: a question with up to ten options as buttons, live counts, and a timed round that closes it.
+
+The rule every poll shares (the feedback poll too): one changeable answer per member while it is open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import discord
+
+from bot.client import MikroVirkBot
+from bot.config import parse_offset
+from bot.errors import UserFacingError
+from bot.feedback import bar
+from bot.i18n import msgkey
+from bot.polls import Poll
+from bot.render import EMBED_TITLE_MAX, clip, discord_timestamp
+from bot.rounds import Outcome, Round, RoundKind
+from cogs._embeds import BRAND_COLOUR
+from cogs._interactions import IdButton, answers_errors, clean_text
+from cogs._rounds import RoundHandler
+from db import polls, rounds
+
+QUESTION_MAX = 300  # the same as Discord's native polls, so questions stay short on a phone
+OPTION_MAX = 80  # Discord's limit for a button label
+MAX_OPTIONS = 10  # the vote button's custom id carries the option as one digit
+
+
+async def open_poll(bot: MikroVirkBot, poll_id: int) -> Poll:
+    """The poll, if it still takes answers; otherwise the polite refusal."""
+    poll = await polls.get(bot.db, poll_id)
+    if poll is None or not poll.open_at(bot.clock()):
+        raise UserFacingError("feedback.errors.closed")
+    return poll
+
+
+@contextmanager
+def refused_when_closed() -> Iterator[None]:
+    """A poll that closes between the check and the answer gets the same polite refusal."""
+    try:
+        yield
+    except polls.PollClosed:
+        raise UserFacingError("feedback.errors.closed") from None
+
+
+class VoteButton(IdButton, template=r"mv:pv:(?P<poll_id>\d+):(?P<option>\d)"):
+    def __init__(self, poll_id: int, option: int, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label[:OPTION_MAX] or str(option + 1),
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"mv:pv:{poll_id}:{option}",
+            )
+        )
+        self.poll_id = poll_id
+        self.option = option
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction[MikroVirkBot]) -> None:
+        bot = interaction.client
+        poll = await open_poll(bot, self.poll_id)
+        if self.option >= len(poll.options):
+            raise UserFacingError("feedback.errors.closed")
+        with refused_when_closed():
+            await polls.vote(bot.db, poll.id, interaction.user.id, self.option, bot.clock())
+        await interaction.response.edit_message(embed=await poll_embed(bot, poll, closed=False), view=vote_view(poll))
+        await interaction.followup.send(
+            bot.text_for(interaction, "poll.voted", option=poll.options[self.option]), ephemeral=True
+        )
+
+
+def vote_view(poll: Poll) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for position, label in enumerate(poll.options):
+        view.add_item(VoteButton(poll.id, position, label))
+    return view
+
+
+async def poll_embed(bot: MikroVirkBot, poll: Poll, *, closed: bool) -> discord.Embed:
+    """The question with a bar per option; public, so in the network's language."""
+    language = bot.config.network.language
+    counts = await polls.votes(bot.db, poll.id)
+    total = sum(len(voters) for voters in counts.values())
+    largest = max((len(voters) for voters in counts.values()), default=0) or 1
+    lines = []
+    for position, label in enumerate(poll.options):
+        voters = len(counts.get(position, []))
+        lines.append(f"**{label}** — {voters} {bar(voters, largest)}")
+    embed = discord.Embed(colour=BRAND_COLOUR, title=clip(poll.question, EMBED_TITLE_MAX), description="\n".join(lines))
+    footer = bot.catalogue.text(
+        language, msgkey("poll.closed_footer") if closed else msgkey("poll.footer"), total=total
+    )
+    if poll.anonymous:
+        footer += " · " + bot.catalogue.text(language, "poll.anonymous")
+    if poll.closes_at and not closed:
+        embed.add_field(name=bot.catalogue.text(language, "poll.closes"), value=discord_timestamp(poll.closes_at, "R"))
+    embed.set_footer(text=footer)
+    return embed
+
+
+def _choices(options: str) -> list[str]:
+    choices = [part.strip() for part in options.split(";") if part.strip()]
+    if not 2 <= len(choices) <= MAX_OPTIONS:
+        raise UserFacingError("poll.errors.options", typed=clip(options, 100))
+    return choices
+
+
+async def create(
+    interaction: discord.Interaction[MikroVirkBot], question: str, options: str, anonymous: bool, closes_in: str | None
+) -> None:
+    """Post the poll in the announcements channel and, if it closes, plan the round that closes it."""
+    bot = interaction.client
+    text = bot.catalogue.text
+    language = bot.language_of(interaction)
+    asked = clean_text(question, QUESTION_MAX, text(language, "fields.question"))
+    assert asked is not None
+    choices = _choices(options)
+    if any(len(choice) > OPTION_MAX for choice in choices):
+        raise UserFacingError(
+            "errors.too_long", field=text(language, "fields.option"), limit=OPTION_MAX, length=max(map(len, choices))
+        )
+    closes_at = None
+    if closes_in:
+        try:
+            closes_at = bot.clock() + parse_offset(closes_in)
+        except ValueError:
+            raise UserFacingError("poll.errors.closes_in", typed=clip(closes_in, 20)) from None
+    guild_id = bot.config.discord.guild_id
+    poll = await polls.create_general(
+        bot.db, guild_id, asked, choices, anonymous, closes_at, interaction.user.id, bot.clock()
+    )
+    channel = bot.get_partial_messageable(bot.config.discord.announcements_channel_id, guild_id=guild_id)
+    posted = await channel.send(
+        embed=await poll_embed(bot, poll, closed=False),
+        view=vote_view(poll),
+        allowed_mentions=discord.AllowedMentions.none(),
+    )
+    await polls.set_message(bot.db, poll.id, posted.channel.id, posted.id)
+    if closes_at is not None:
+        closing = await rounds.plan(
+            bot.db, guild_id, None, RoundKind.POLL_CLOSE, str(poll.id), closes_at, None, bot.clock(), may_be_late=False
+        )
+        if closing is not None:
+            bot.rounds.arm(closing)
+    await interaction.response.send_message(text(language, "poll.created", url=posted.jump_url), ephemeral=True)
+
+
+class PollClose(RoundHandler):
+    """An organiser's poll closes: its buttons go and the final counts stay."""
+
+    kind = RoundKind.POLL_CLOSE
+
+    async def deliver(self, row: Round) -> Outcome:
+        poll = await polls.get(self.bot.db, int(row.subject))
+        if poll is None:
+            return Outcome.skipped("poll deleted")
+        await polls.close(self.bot.db, poll.id)
+        if poll.message_id is None or poll.channel_id is None:
+            return Outcome.skipped("the poll was never posted")
+        embed = await poll_embed(self.bot, poll, closed=True)
+        channel = self.bot.get_partial_messageable(poll.channel_id, guild_id=poll.guild_id)
+        try:
+            await channel.get_partial_message(poll.message_id).edit(embed=embed, view=None)
+        except discord.NotFound:
+            return Outcome.skipped("the poll's message was deleted")
+        return Outcome.sent()

@@ -1,0 +1,213 @@
+"""Guests: a member brings people from outside the network; they take seats and show as "+2 guests".
+
+The Bring a guest button on the announcement, the member's list with add and remove buttons, and the form are all
+here, each button with its handler. What changes on the post is asked for with ``announcement_outdated``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from typing import Any
+
+import discord
+
+from bot.client import MikroVirkBot
+from bot.config import Language
+from bot.errors import UserFacingError
+from bot.exports import meetings_ics
+from bot.i18n import msgkey
+from bot.meetings import Meeting, Window, closed_reason
+from bot.render import clip
+from cogs._interactions import IdButton, answers_errors, clean_text
+from db import meetings, rsvps
+
+log = logging.getLogger(__name__)
+
+# A guest's name and business fit an embed line and a CSV cell.
+GUEST_NAME_MAX = 80
+GUEST_BUSINESS_MAX = 100
+# Buttons per message: room for the add button and one remove button per guest.
+LISTED_GUESTS_MAX = 20
+
+
+async def open_meeting(bot: MikroVirkBot, meeting_id: int) -> Meeting:
+    """The meeting, if members may still change their answers for it."""
+    meeting = await meetings.get_meeting(bot.db, bot.config.discord.guild_id, meeting_id)
+    refusal = closed_reason(meeting, bot.clock(), Window.BEFORE_START)
+    if refusal is not None:
+        raise UserFacingError(refusal)
+    assert meeting is not None
+    return meeting
+
+
+def guest_modal(bot: MikroVirkBot, language: Language, meeting_id: int) -> GuestModal:
+    text = bot.catalogue.text
+    return GuestModal(
+        meeting_id,
+        text(language, "guests.modal_title"),
+        text(language, "guests.name_label"),
+        text(language, "guests.business_label"),
+    )
+
+
+async def show_guests(
+    interaction: discord.Interaction[MikroVirkBot], meeting_id: int, notice: str | None = None
+) -> None:
+    bot = interaction.client
+    language = bot.language_of(interaction)
+    guests = await rsvps.guests_of(bot.db, meeting_id, interaction.user.id)
+    view = discord.ui.View(timeout=None)
+    view.add_item(AddGuestButton(meeting_id, bot.catalogue.text(language, "guests.add_button")))
+    for guest in guests[:LISTED_GUESTS_MAX]:
+        label = clip(bot.catalogue.text(language, "guests.remove_button", name=guest.name), 80)
+        view.add_item(RemoveGuestButton(guest.id, label))
+    listing = "\n".join(f"• {guest.name}" + (f" ({guest.business})" if guest.business else "") for guest in guests)
+    content = (
+        bot.catalogue.text(language, "guests.yours", guests=listing)
+        if guests
+        else bot.catalogue.text(language, "guests.none")
+    )
+    if notice:
+        content = f"{notice}\n\n{content}"
+    await interaction.response.send_message(
+        content, view=view, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+    )
+
+
+class GuestsButton(IdButton, template=r"mv:guests:(?P<meeting_id>\d+)"):
+    """On the announcement: the first guest goes straight to the form, later ones see their list first."""
+
+    def __init__(self, meeting_id: int, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label, emoji="➕", style=discord.ButtonStyle.secondary, custom_id=f"mv:guests:{meeting_id}"
+            )
+        )
+        self.meeting_id = meeting_id
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction[MikroVirkBot]) -> None:
+        bot = interaction.client
+        await open_meeting(bot, self.meeting_id)
+        if not await rsvps.guests_of(bot.db, self.meeting_id, interaction.user.id):
+            await interaction.response.send_modal(guest_modal(bot, bot.language_of(interaction), self.meeting_id))
+            return
+        await show_guests(interaction, self.meeting_id)
+
+
+class AddGuestButton(IdButton, template=r"mv:guest-add:(?P<meeting_id>\d+)"):
+    def __init__(self, meeting_id: int, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label, emoji="➕", style=discord.ButtonStyle.primary, custom_id=f"mv:guest-add:{meeting_id}"
+            )
+        )
+        self.meeting_id = meeting_id
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction[MikroVirkBot]) -> None:
+        bot = interaction.client
+        await open_meeting(bot, self.meeting_id)
+        await interaction.response.send_modal(guest_modal(bot, bot.language_of(interaction), self.meeting_id))
+
+
+class RemoveGuestButton(IdButton, template=r"mv:guest-del:(?P<guest_id>\d+)"):
+    def __init__(self, guest_id: int, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label, emoji="✖️", style=discord.ButtonStyle.danger, custom_id=f"mv:guest-del:{guest_id}"
+            )
+        )
+        self.guest_id = guest_id
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction[MikroVirkBot]) -> None:
+        bot = interaction.client
+        language = bot.language_of(interaction)
+        guest, promoted = await rsvps.remove_guest(bot.db, self.guest_id, interaction.user.id, bot.clock())
+        if guest is None:
+            raise UserFacingError("guests.not_yours")
+        log.info("guest removed", extra={"meeting_id": guest.meeting_id, "user_id": interaction.user.id})
+        bot.dispatch("announcement_outdated", guest.meeting_id)
+        if promoted:
+            bot.dispatch("members_promoted", guest.meeting_id, promoted)
+        await interaction.response.edit_message(
+            content=bot.catalogue.text(language, "guests.removed", name=guest.name),
+            view=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+
+class GuestModal(discord.ui.Modal):
+    """Name and (optionally) business of a guest a member brings."""
+
+    def __init__(self, meeting_id: int, title: str, name_label: str, business_label: str) -> None:
+        super().__init__(title=title[:45], custom_id=f"mv:guest-modal:{meeting_id}", timeout=900)
+        self.meeting_id = meeting_id
+        # Each input sits in a Label (type 18): a text input directly in an action row is deprecated in modals.
+        self.guest_name: discord.ui.TextInput[GuestModal] = discord.ui.TextInput(
+            custom_id="name", max_length=GUEST_NAME_MAX, required=True
+        )
+        self.business: discord.ui.TextInput[GuestModal] = discord.ui.TextInput(
+            custom_id="business", max_length=GUEST_BUSINESS_MAX, required=False
+        )
+        self.add_item(discord.ui.Label(text=name_label[:45], component=self.guest_name))
+        self.add_item(discord.ui.Label(text=business_label[:45], component=self.business))
+
+    @answers_errors
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        bot: MikroVirkBot = interaction.client
+        language = bot.language_of(interaction)
+        await open_meeting(bot, self.meeting_id)
+        name = clean_text(self.guest_name.value, GUEST_NAME_MAX, bot.catalogue.text(language, "guests.name_label"))
+        assert name is not None
+        business = self.business.value or ""
+        company = (
+            clean_text(business, GUEST_BUSINESS_MAX, bot.catalogue.text(language, "guests.business_label"))
+            if business.strip()
+            else None
+        )
+        try:
+            async with bot.locks(self.meeting_id):
+                await rsvps.add_guest(bot.db, self.meeting_id, interaction.user.id, name, company, bot.clock())
+        except rsvps.MeetingFull:
+            raise UserFacingError("guests.full") from None
+        log.info("guest added", extra={"meeting_id": self.meeting_id, "user_id": interaction.user.id})
+        bot.dispatch("announcement_outdated", self.meeting_id)
+        await show_guests(interaction, self.meeting_id, bot.catalogue.text(language, "guests.added", name=name))
+
+
+class CalendarButton(IdButton, template=r"mv:ics:(?P<meeting_id>\d+)"):
+    """On the announcement: the meeting as an .ics file for the member's own calendar."""
+
+    def __init__(self, meeting_id: int, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label, emoji="📅", style=discord.ButtonStyle.secondary, custom_id=f"mv:ics:{meeting_id}"
+            )
+        )
+        self.meeting_id = meeting_id
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction[MikroVirkBot]) -> None:
+        bot = interaction.client
+        meeting = await meetings.get_meeting(bot.db, bot.config.discord.guild_id, self.meeting_id)
+        if meeting is None:
+            raise UserFacingError("meeting.errors.gone")
+        filename = f"mikrovirk-{meeting.local_start:%Y-%m-%d}.ics"
+        await send_calendar(interaction, [meeting], filename, msgkey("meeting.calendar.one"))
+
+
+async def send_calendar(
+    interaction: discord.Interaction[MikroVirkBot], coming: list[Meeting], filename: str, key: str
+) -> None:
+    """Meetings as one .ics file, privately, with the text of catalogue ``key``."""
+    bot = interaction.client
+    language = bot.language_of(interaction)
+    data = meetings_ics(coming, bot.config.network.name, language, bot.catalogue, bot.clock())
+    await interaction.response.send_message(
+        bot.catalogue.text(language, key, count=len(coming)),
+        file=discord.File(io.BytesIO(data), filename=filename),
+        ephemeral=True,
+    )

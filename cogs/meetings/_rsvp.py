@@ -1,0 +1,154 @@
+"""RSVP by reactions: ✅ ❔ ❌ on the announcement, one answer per member, the waiting list, and reconciliation at
+start with the reactions made while the bot was offline."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from bot.client import MikroVirkBot
+from bot.config import Language
+from bot.meetings import Meeting, MeetingStatus
+from bot.render import meeting_label
+from bot.rsvp import RSVP_EMOJIS, RsvpChange, RsvpState, choice_for_emoji
+from bot.services.dm import DmMessage
+from cogs.meetings._announce import Announcer
+from db import meetings, rsvps
+
+log = logging.getLogger(__name__)
+
+
+class Rsvps:
+    def __init__(self, bot: MikroVirkBot, announcer: Announcer) -> None:
+        self.bot = bot
+        self.announcer = announcer
+
+    @property
+    def guild_id(self) -> int:
+        return self.bot.config.discord.guild_id
+
+    async def _answerable(self, payload: discord.RawReactionActionEvent) -> tuple[Meeting, str] | None:
+        """The meeting and RSVP emoji of a reaction worth handling; guard clauses before any API call."""
+        if payload.guild_id != self.guild_id or self.bot.user is None or payload.user_id == self.bot.user.id:
+            return None
+        if payload.emoji.id is not None or choice_for_emoji(payload.emoji.name or "") is None:
+            return None
+        if payload.member is not None and payload.member.bot:
+            return None
+        meeting = await meetings.meeting_for_announcement(self.bot.db, payload.message_id)
+        if meeting is None or meeting.status is MeetingStatus.CANCELLED or meeting.ends_at <= self.bot.clock():
+            return None
+        return meeting, payload.emoji.name or ""
+
+    async def reaction_added(self, payload: discord.RawReactionActionEvent) -> None:
+        found = await self._answerable(payload)
+        if found is None:
+            return
+        meeting, emoji = found
+        name = payload.member.display_name if payload.member is not None else None
+        async with self.bot.locks(meeting.id):
+            change = await rsvps.reaction_added(self.bot.db, meeting.id, payload.user_id, emoji, self.bot.clock(), name)
+        self._log(meeting, change)
+        await self.after_change(meeting, change)
+
+    async def reaction_removed(self, payload: discord.RawReactionActionEvent) -> None:
+        found = await self._answerable(payload)
+        if found is None:
+            return
+        meeting, emoji = found
+        async with self.bot.locks(meeting.id):
+            change = await rsvps.reaction_removed(self.bot.db, meeting.id, payload.user_id, emoji, self.bot.clock())
+        if change.changed:
+            self._log(meeting, change)
+        await self.after_change(meeting, change)
+
+    @staticmethod
+    def _log(meeting: Meeting, change: RsvpChange) -> None:
+        log.info(
+            "rsvp",
+            extra={"meeting_id": meeting.id, "user_id": change.user_id, "before": change.before, "after": change.after},
+        )
+
+    async def after_change(self, meeting: Meeting, change: RsvpChange) -> None:
+        """The post, the member's stale reaction, and DMs to whoever moved onto or up the waiting list."""
+        if not change.changed:
+            return
+        self.announcer.request_refresh(meeting.id)
+        if change.stale_emoji:
+            self.announcer.remove_reaction(meeting, change.stale_emoji, change.user_id)
+        if change.after is RsvpState.WAITING and change.before is not RsvpState.WAITING:
+            self.bot.tasks.spawn(self._tell_waitlisted(meeting, change.user_id), "dm-waitlisted")
+        if change.promoted:
+            self.tell_promoted(meeting, change.promoted)
+
+    async def _tell_waitlisted(self, meeting: Meeting, user_id: int) -> None:
+        roster = await rsvps.roster(self.bot.db, meeting.id)
+        position = next((index for index, item in enumerate(roster.waiting, 1) if item.user_id == user_id), 1)
+        language = await self.bot.dm.language_of(user_id)
+        title = meeting_label(meeting, language, self.bot.catalogue)
+        text = self.bot.catalogue.text(language, "rsvp.waitlisted", title=title, position=position)
+        await self.bot.dm.send(user_id, DmMessage(text))
+
+    def tell_promoted(self, meeting: Meeting, user_ids: tuple[int, ...]) -> None:
+        url = meeting.announcement_url or ""
+
+        def compose(user_id: int, language: Language) -> DmMessage:
+            title = meeting_label(meeting, language, self.bot.catalogue)
+            return DmMessage(self.bot.catalogue.text(language, "rsvp.promoted", title=title, url=url))
+
+        self.bot.tasks.spawn(self.bot.dm.fan_out(user_ids, compose), "dm-promoted")
+
+    # -- reconciliation at start ------------------------------------------------------------------------------------
+
+    async def _reactions_on(self, message: discord.Message) -> tuple[set[tuple[int, str]], dict[int, str]]:
+        """Every member's RSVP reaction on the message (paged, 100 users per request), and their names."""
+        me = self.bot.user.id if self.bot.user else 0
+        seen: set[tuple[int, str]] = set()
+        names: dict[int, str] = {}
+        for reaction in message.reactions:
+            emoji = str(reaction.emoji)
+            if emoji not in RSVP_EMOJIS:
+                continue
+            async for user in reaction.users(limit=None):
+                if user.id != me and not user.bot:
+                    seen.add((user.id, emoji))
+                    names[user.id] = user.display_name
+        return seen, names
+
+    async def reconcile(self, meeting: Meeting) -> None:
+        """Bring one post in line with the database and with the reactions made while the bot was offline."""
+        assert meeting.announcement_message_id is not None
+        channel = self.bot.get_channel(
+            meeting.announcement_channel_id or self.bot.config.discord.announcements_channel_id
+        )
+        if not isinstance(channel, discord.TextChannel):
+            log.warning("announcement channel unavailable", extra={"meeting_id": meeting.id})
+            return
+        try:
+            message = await channel.fetch_message(meeting.announcement_message_id)
+        except discord.NotFound:
+            await self.announcer.repost(meeting)
+            return
+        actual, names = await self._reactions_on(message)
+        observed = await rsvps.observed_reactions(self.bot.db, meeting.id)
+        now = self.bot.clock()
+        changes: list[RsvpChange] = []
+        for user_id, emoji in sorted(observed - actual):
+            changes.append(await rsvps.reaction_removed(self.bot.db, meeting.id, user_id, emoji, now))
+        for user_id, emoji in sorted(actual - observed, key=lambda item: (item[0], RSVP_EMOJIS.index(item[1]))):
+            changes.append(await rsvps.reaction_added(self.bot.db, meeting.id, user_id, emoji, now, names.get(user_id)))
+        missing_own = [
+            emoji for emoji in RSVP_EMOJIS if not any(str(r.emoji) == emoji and r.me for r in message.reactions)
+        ]
+        for emoji in missing_own:
+            await message.add_reaction(emoji)
+        for change in changes:
+            await self.after_change(meeting, change)
+        await self.announcer.refresh_now(meeting.id)
+        if meeting.scheduled_event_id is None:
+            await self.announcer.try_sync_event(meeting)
+        log.info(
+            "announcement reconciled",
+            extra={"meeting_id": meeting.id, "removed": len(observed - actual), "added": len(actual - observed)},
+        )

@@ -1,0 +1,120 @@
+"""Organisers decide the program: /program show lists volunteers fairest first, assign and unassign confirm slots."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from bot.client import MikroVirkBot
+from bot.config import Language
+from bot.errors import UserFacingError
+from bot.i18n import Catalogue
+from bot.meetings import Meeting
+from bot.program import KIND_KEYS, SlotKind, SlotStatus, Volunteer, fairness_order, volunteer_refusal
+from bot.render import EMBED_DESCRIPTION_MAX, clip, local_date, meeting_label
+from bot.services.dm import DmMessage
+from cogs.program._brief import BriefButton
+from db import program
+
+log = logging.getLogger(__name__)
+
+
+def _volunteer_line(volunteer: Volunteer, language: Language, catalogue: Catalogue) -> str:
+    mark = "✅" if volunteer.status is SlotStatus.CONFIRMED else "▫️"
+    last = (
+        catalogue.text(language, "program.last_slot", date=local_date(volunteer.last_slot_at, language))
+        if volunteer.last_slot_at
+        else catalogue.text(language, "program.never_had_slot")
+    )
+    topic = f" — {volunteer.topic}" if volunteer.topic else ""
+    return f"{mark} **{volunteer.name}** · {catalogue.text(language, KIND_KEYS[volunteer.kind])}{topic} · {last}"
+
+
+async def show(interaction: discord.Interaction[MikroVirkBot], meeting: Meeting) -> None:
+    bot = interaction.client
+    language = bot.language_of(interaction)
+    signups = fairness_order(await program.volunteers(bot.db, meeting.id))
+    lines = [_volunteer_line(volunteer, language, bot.catalogue) for volunteer in signups]
+    embed = discord.Embed(
+        title=bot.catalogue.text(language, "program.show_title", title=meeting_label(meeting, language, bot.catalogue)),
+        description=(
+            clip("\n".join(lines), EMBED_DESCRIPTION_MAX)
+            if lines
+            else bot.catalogue.text(language, "program.no_volunteers")
+        ),
+    )
+    embed.set_footer(text=bot.catalogue.text(language, "program.show_footer"))
+    await interaction.response.send_message(
+        embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+    )
+
+
+async def assign(
+    interaction: discord.Interaction[MikroVirkBot], meeting: Meeting, kind: SlotKind, member: discord.Member
+) -> None:
+    """Confirm ``member`` in a slot; the announcement shows it and the member hears of it by DM."""
+    bot = interaction.client
+    text = bot.catalogue.text
+    refusal = volunteer_refusal(meeting, kind, bot.clock())
+    if refusal is not None:
+        raise UserFacingError(refusal)
+    intro_slots = bot.config.program.intro_slots
+    try:
+        confirmed = await program.assign(
+            bot.db, meeting.id, member.id, kind, intro_slots, member.display_name, bot.clock()
+        )
+    except program.SlotTaken:
+        raise UserFacingError("program.errors.slot_taken") from None
+    log.info(
+        "slot assigned",
+        extra={"meeting_id": meeting.id, "user_id": member.id, "kind": kind, "by": interaction.user.id},
+    )
+    bot.dispatch("announcement_outdated", meeting.id)
+    language = bot.language_of(interaction)
+    await interaction.response.send_message(
+        text(
+            language,
+            "program.assigned",
+            name=member.display_name,
+            kind=text(language, KIND_KEYS[kind]),
+            title=meeting_label(meeting, language, bot.catalogue),
+        ),
+        ephemeral=True,
+        allowed_mentions=discord.AllowedMentions.none(),
+    )
+    member_language = await bot.dm.language_of(member.id)
+    content = text(
+        member_language,
+        "program.assigned_dm",
+        kind=text(member_language, KIND_KEYS[kind]),
+        title=meeting_label(meeting, member_language, bot.catalogue),
+        topic=confirmed.topic or "—",
+    )
+    brief_view = None
+    if kind is SlotKind.HOT_SEAT:
+        # The hot seat is asked for a brief at once; the button works from the DM at any later time.
+        brief_view = discord.ui.View(timeout=None)
+        brief_view.add_item(BriefButton(meeting.id, text(member_language, "brief.button")))
+        content += "\n" + text(member_language, "brief.invite")
+    await bot.dm.send(member.id, DmMessage(content, view=brief_view))
+
+
+async def unassign(interaction: discord.Interaction[MikroVirkBot], meeting: Meeting, member: discord.Member) -> None:
+    """Take ``member`` out of a confirmed slot; they stay a volunteer."""
+    bot = interaction.client
+    before = await program.unassign(bot.db, meeting.id, member.id, bot.clock())
+    if before is None:
+        raise UserFacingError("program.errors.not_assigned")
+    bot.dispatch("announcement_outdated", meeting.id)
+    language = bot.language_of(interaction)
+    await interaction.response.send_message(
+        bot.catalogue.text(
+            language,
+            "program.unassigned",
+            name=member.display_name,
+            title=meeting_label(meeting, language, bot.catalogue),
+        ),
+        ephemeral=True,
+        allowed_mentions=discord.AllowedMentions.none(),
+    )

@@ -1,0 +1,121 @@
+"""Members volunteer for the hot seat or the brag spot of a 2.0 meeting (/hotseat), and withdraw with a button."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+
+from bot.client import MikroVirkBot
+from bot.config import Language
+from bot.errors import UserFacingError
+from bot.i18n import msgkey
+from bot.meetings import Meeting, MeetingFormat
+from bot.program import KIND_KEYS, SlotKind, SlotStatus, volunteer_refusal
+from bot.render import meeting_label
+from cogs._interactions import IdButton, answers_errors, clean_text
+from cogs.program._brief import BriefButton
+from db import meetings, program
+
+log = logging.getLogger(__name__)
+
+TOPIC_MAX = 150  # a one-liner that fits the program line of the announcement
+
+
+async def _next_growth_meeting(bot: MikroVirkBot) -> Meeting | None:
+    return await meetings.next_meeting(bot.db, bot.config.discord.guild_id, bot.clock(), MeetingFormat.GROWTH)
+
+
+async def _refusal_with_next(bot: MikroVirkBot, language: Language, reason: str) -> UserFacingError:
+    """A refusal that points to the next 2.0 meeting, or says none is planned."""
+    upcoming = await _next_growth_meeting(bot)
+    if upcoming is None:
+        return UserFacingError(msgkey("program.errors.with_none_planned"), reason=bot.catalogue.text(language, reason))
+    return UserFacingError(
+        msgkey("program.errors.with_next"),
+        reason=bot.catalogue.text(language, reason),
+        title=meeting_label(upcoming, language, bot.catalogue),
+    )
+
+
+async def volunteer(
+    interaction: discord.Interaction[MikroVirkBot], slot: SlotKind, topic: str, meeting: Meeting | None
+) -> None:
+    """Sign up (or change the sign-up) for ``meeting``, by default the next 2.0 meeting; organisers hear of it."""
+    bot = interaction.client
+    text = bot.catalogue.text
+    language = bot.language_of(interaction)
+    one_liner = clean_text(topic, TOPIC_MAX, text(language, "fields.topic"))
+    assert one_liner is not None
+    target = meeting if meeting is not None else await _next_growth_meeting(bot)
+    if target is None:
+        raise UserFacingError("program.errors.no_growth_meeting")
+    refusal = volunteer_refusal(target, slot, bot.clock())
+    if refusal is not None:
+        raise await _refusal_with_next(bot, language, refusal)
+    name = interaction.user.display_name
+    before, after = await program.volunteer(bot.db, target.id, interaction.user.id, slot, one_liner, name, bot.clock())
+    log.info("volunteered", extra={"meeting_id": target.id, "user_id": interaction.user.id, "kind": slot})
+    key = msgkey("program.signed_up") if before is None else msgkey("program.changed")
+    title = meeting_label(target, language, bot.catalogue)
+    content = text(language, key, kind=text(language, KIND_KEYS[after.kind]), title=title, topic=one_liner)
+    if after.status is SlotStatus.CONFIRMED:
+        content += "\n" + text(language, "program.you_are_confirmed")
+    view = discord.ui.View(timeout=None)
+    view.add_item(WithdrawButton(target.id, text(language, "program.withdraw_button")))
+    if after.status is SlotStatus.CONFIRMED and after.kind is SlotKind.HOT_SEAT:
+        view.add_item(BriefButton(target.id, text(language, "brief.button")))
+    await interaction.response.send_message(
+        content, view=view, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+    )
+    if after.status is SlotStatus.CONFIRMED:
+        bot.dispatch("announcement_outdated", target.id)
+    network = bot.config.network.language
+    await bot.notify_organisers(
+        text(
+            network,
+            "program.organiser_notice",
+            name=name,
+            kind=text(network, KIND_KEYS[after.kind]),
+            title=meeting_label(target, network, bot.catalogue),
+            topic=one_liner,
+        )
+    )
+
+
+class WithdrawButton(IdButton, template=r"mv:hs-withdraw:(?P<meeting_id>\d+)"):
+    """Takes back the member's hot-seat or brag-spot sign-up; organisers hear of it when it was confirmed."""
+
+    def __init__(self, meeting_id: int, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label, emoji="↩️", style=discord.ButtonStyle.secondary, custom_id=f"mv:hs-withdraw:{meeting_id}"
+            )
+        )
+        self.meeting_id = meeting_id
+
+    @answers_errors
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        bot: MikroVirkBot = interaction.client
+        before = await program.withdraw(bot.db, self.meeting_id, interaction.user.id, bot.clock())
+        if before is None:
+            raise UserFacingError("program.errors.nothing_to_withdraw")
+        log.info(
+            "withdrew", extra={"meeting_id": self.meeting_id, "user_id": interaction.user.id, "was": before.status}
+        )
+        await interaction.response.edit_message(content=bot.text_for(interaction, "program.withdrawn"), view=None)
+        if before.status is not SlotStatus.CONFIRMED:
+            return
+        bot.dispatch("announcement_outdated", self.meeting_id)
+        meeting = await meetings.get_meeting(bot.db, bot.config.discord.guild_id, self.meeting_id)
+        network = bot.config.network.language
+        await bot.notify_organisers(
+            bot.catalogue.text(
+                network,
+                "program.confirmed_withdrew",
+                name=before.name,
+                kind=bot.catalogue.text(network, KIND_KEYS[before.kind]),
+                title=meeting_label(meeting, network, bot.catalogue) if meeting else str(self.meeting_id),
+            )
+        )
