@@ -28,6 +28,16 @@ class IdButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:id-
     a click after a restart rebuilds the button from the id alone. This base itself is never registered.
     """
 
+    def __init__(
+        self,
+        custom_id: str,
+        label: str,
+        *,
+        emoji: str | None = None,
+        style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+    ) -> None:
+        super().__init__(discord.ui.Button(label=label, emoji=emoji, style=style, custom_id=custom_id))
+
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /

@@ -42,11 +42,7 @@ async def _may_answer(bot: MikroVirkBot, user_id: int, poll_id: int) -> None:
 
 class RatingButton(IdButton, template=r"mv:fb:(?P<poll_id>\d+):(?P<rating>[1-5])"):
     def __init__(self, poll_id: int, rating: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=str(rating), style=discord.ButtonStyle.primary, custom_id=f"mv:fb:{poll_id}:{rating}"
-            )
-        )
+        super().__init__(f"mv:fb:{poll_id}:{rating}", str(rating), style=discord.ButtonStyle.primary)
         self.poll_id = poll_id
         self.rating = rating
 
@@ -65,11 +61,7 @@ class RatingButton(IdButton, template=r"mv:fb:(?P<poll_id>\d+):(?P<rating>[1-5])
 
 class CommentButton(IdButton, template=r"mv:fbc:(?P<poll_id>\d+)"):
     def __init__(self, poll_id: int, label: str = "") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label, emoji="💬", style=discord.ButtonStyle.secondary, custom_id=f"mv:fbc:{poll_id}"
-            )
-        )
+        super().__init__(f"mv:fbc:{poll_id}", label, emoji="💬")
         self.poll_id = poll_id
 
     @answers_errors

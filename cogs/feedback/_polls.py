@@ -47,13 +47,7 @@ def refused_when_closed() -> Iterator[None]:
 
 class VoteButton(IdButton, template=r"mv:pv:(?P<poll_id>\d+):(?P<option>\d)"):
     def __init__(self, poll_id: int, option: int, label: str = "") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label[:OPTION_MAX] or str(option + 1),
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"mv:pv:{poll_id}:{option}",
-            )
-        )
+        super().__init__(f"mv:pv:{poll_id}:{option}", label[:OPTION_MAX] or str(option + 1))
         self.poll_id = poll_id
         self.option = option
 

@@ -30,11 +30,7 @@ class UpvoteButton(IdButton, template=r"mv:up:(?P<topic_id>\d+)"):
     """👍 with the count as its label; pressing it again takes the vote back."""
 
     def __init__(self, topic_id: int, count: int = 0) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=str(count), emoji="👍", style=discord.ButtonStyle.secondary, custom_id=f"mv:up:{topic_id}"
-            )
-        )
+        super().__init__(f"mv:up:{topic_id}", str(count), emoji="👍")
         self.topic_id = topic_id
 
     @answers_errors

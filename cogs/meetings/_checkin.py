@@ -58,11 +58,7 @@ class CheckInButton(IdButton, template=r"mv:in:(?P<meeting_id>\d+)"):
     """On the announcement from an hour before a meeting until it ends: the member checks in."""
 
     def __init__(self, meeting_id: int, label: str = "") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label, emoji="📍", style=discord.ButtonStyle.success, custom_id=f"mv:in:{meeting_id}"
-            )
-        )
+        super().__init__(f"mv:in:{meeting_id}", label, emoji="📍", style=discord.ButtonStyle.success)
         self.meeting_id = meeting_id
 
     @answers_errors

@@ -79,11 +79,7 @@ class GuestsButton(IdButton, template=r"mv:guests:(?P<meeting_id>\d+)"):
     """On the announcement: the first guest goes straight to the form, later ones see their list first."""
 
     def __init__(self, meeting_id: int, label: str = "") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label, emoji="➕", style=discord.ButtonStyle.secondary, custom_id=f"mv:guests:{meeting_id}"
-            )
-        )
+        super().__init__(f"mv:guests:{meeting_id}", label, emoji="➕")
         self.meeting_id = meeting_id
 
     @answers_errors
@@ -98,11 +94,7 @@ class GuestsButton(IdButton, template=r"mv:guests:(?P<meeting_id>\d+)"):
 
 class AddGuestButton(IdButton, template=r"mv:guest-add:(?P<meeting_id>\d+)"):
     def __init__(self, meeting_id: int, label: str = "") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label, emoji="➕", style=discord.ButtonStyle.primary, custom_id=f"mv:guest-add:{meeting_id}"
-            )
-        )
+        super().__init__(f"mv:guest-add:{meeting_id}", label, emoji="➕", style=discord.ButtonStyle.primary)
         self.meeting_id = meeting_id
 
     @answers_errors
@@ -114,11 +106,7 @@ class AddGuestButton(IdButton, template=r"mv:guest-add:(?P<meeting_id>\d+)"):
 
 class RemoveGuestButton(IdButton, template=r"mv:guest-del:(?P<guest_id>\d+)"):
     def __init__(self, guest_id: int, label: str = "") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label, emoji="✖️", style=discord.ButtonStyle.danger, custom_id=f"mv:guest-del:{guest_id}"
-            )
-        )
+        super().__init__(f"mv:guest-del:{guest_id}", label, emoji="✖️", style=discord.ButtonStyle.danger)
         self.guest_id = guest_id
 
     @answers_errors
@@ -182,11 +170,7 @@ class CalendarButton(IdButton, template=r"mv:ics:(?P<meeting_id>\d+)"):
     """On the announcement: the meeting as an .ics file for the member's own calendar."""
 
     def __init__(self, meeting_id: int, label: str = "") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label, emoji="📅", style=discord.ButtonStyle.secondary, custom_id=f"mv:ics:{meeting_id}"
-            )
-        )
+        super().__init__(f"mv:ics:{meeting_id}", label, emoji="📅")
         self.meeting_id = meeting_id
 
     @answers_errors

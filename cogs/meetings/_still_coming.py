@@ -54,12 +54,10 @@ class StillComingButton(IdButton, template=r"mv:still:(?P<meeting_id>\d+):(?P<an
     def __init__(self, meeting_id: int, answer: str, label: str = "") -> None:
         yes = answer == "yes"
         super().__init__(
-            discord.ui.Button(
-                label=label,
-                emoji="👍" if yes else "🚫",
-                style=discord.ButtonStyle.success if yes else discord.ButtonStyle.secondary,
-                custom_id=f"mv:still:{meeting_id}:{answer}",
-            )
+            f"mv:still:{meeting_id}:{answer}",
+            label,
+            emoji="👍" if yes else "🚫",
+            style=discord.ButtonStyle.success if yes else discord.ButtonStyle.secondary,
         )
         self.meeting_id = meeting_id
         self.answer = answer

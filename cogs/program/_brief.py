@@ -43,11 +43,7 @@ class BriefButton(IdButton, template=r"mv:brief:(?P<meeting_id>\d+)"):
     """Opens the form for the hot-seat brief; works from the confirmation DM at any later time."""
 
     def __init__(self, meeting_id: int, label: str = "") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label, emoji="📝", style=discord.ButtonStyle.primary, custom_id=f"mv:brief:{meeting_id}"
-            )
-        )
+        super().__init__(f"mv:brief:{meeting_id}", label, emoji="📝", style=discord.ButtonStyle.primary)
         self.meeting_id = meeting_id
 
     @answers_errors

@@ -88,11 +88,7 @@ class WithdrawButton(IdButton, template=r"mv:hs-withdraw:(?P<meeting_id>\d+)"):
     """Takes back the member's hot-seat or brag-spot sign-up; organisers hear of it when it was confirmed."""
 
     def __init__(self, meeting_id: int, label: str = "") -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label, emoji="↩️", style=discord.ButtonStyle.secondary, custom_id=f"mv:hs-withdraw:{meeting_id}"
-            )
-        )
+        super().__init__(f"mv:hs-withdraw:{meeting_id}", label, emoji="↩️")
         self.meeting_id = meeting_id
 
     @answers_errors
