@@ -40,7 +40,6 @@ class Coalescer(Generic[K]):
         self._tasks: dict[K, asyncio.Task[None]] = {}
         self._last_run: dict[Hashable, float] = {}
         self._group_locks: dict[Hashable, asyncio.Lock] = {}
-        self.runs = 0
 
     def request(self, key: K) -> None:
         """Ask for ``action(key)`` to run soon; cheap to call many times."""
@@ -65,7 +64,6 @@ class Coalescer(Generic[K]):
                         await asyncio.sleep(wait)
                     self._dirty.discard(key)
                     self._last_run[group] = loop.time()
-                    self.runs += 1
                     try:
                         await self._action(key)
                     except Exception:

@@ -29,12 +29,12 @@ class RoundHandler(abc.ABC):
         """Do the work of a claimed row; raise to have it retried later."""
 
     async def at_start(self) -> None:
-        """Plan rows that belong to no meeting (the monthly post); meeting rows are planned by the runner."""
+        """Schedule rows that belong to no meeting (the monthly post); the runner schedules meeting rows."""
         return  # most kinds have none
 
 
 class MeetingRound(RoundHandler):
-    """A round tied to a meeting's time: the runner plans it whenever the meeting is published, edited or cancelled."""
+    """A round tied to a meeting's time: the runner schedules it when the meeting is published, edited or cancelled."""
 
     def moments(self, meeting: Meeting) -> dict[str, datetime]:
         """Subject → due instant of this kind's rows for ``meeting`` (none: the meeting has no such round)."""

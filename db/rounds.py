@@ -44,7 +44,7 @@ def _optional(value: datetime | None) -> str | None:
     return None if value is None else instant_to_db(value)
 
 
-async def plan(
+async def schedule(
     db: Database,
     guild_id: int,
     meeting_id: int | None,
@@ -92,7 +92,7 @@ async def plan(
             await _cancel(conn, [current.id], reason, stamp)
             return None
         if done or not ahead:
-            # A moment that passed before the row existed was never missed: it was never planned.
+            # A moment that passed before the row existed was never missed: it was never scheduled.
             return None
         round_id = await conn.insert(
             "INSERT INTO rounds (guild_id, meeting_id, kind, subject, planned_for, due_at, created_at, updated_at)"

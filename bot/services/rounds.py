@@ -1,4 +1,4 @@
-"""The one runner for every timed round: plans rows from meetings, wakes them by timer, claims, delivers, retries.
+"""The one runner for every timed round: schedules rows from meetings, wakes them by timer, claims, delivers, retries.
 
 Features register a handler per :class:`RoundKind`; the runner owns everything else, the same for every kind:
 
@@ -31,7 +31,7 @@ from db.database import Database
 
 log = logging.getLogger(__name__)
 
-# Coming meetings planned at start; more than a season ahead is never needed.
+# Coming meetings scheduled at start; more than a season ahead is never needed.
 PLANNING_HORIZON = 100
 
 
@@ -56,13 +56,13 @@ class RoundHandler(Protocol):
         ...
 
     async def at_start(self) -> None:
-        """Plan rows that belong to no meeting (the monthly post); meeting rows are planned by the runner."""
+        """Schedule rows that belong to no meeting (the monthly post); the runner schedules meeting rows."""
         ...
 
 
 @runtime_checkable
 class MeetingRoundHandler(RoundHandler, Protocol):
-    """A round tied to a meeting's time: the runner plans it whenever the meeting is published, edited or cancelled."""
+    """A round tied to a meeting's time: the runner schedules it when the meeting is published, edited or cancelled."""
 
     def moments(self, meeting: Meeting) -> dict[str, datetime]:
         """Subject → due instant of this kind's rows for ``meeting`` (none: the meeting has no such round)."""
@@ -91,7 +91,7 @@ class RoundRunner:
         self._bot = bot
         self._handlers: dict[RoundKind, RoundHandler] = {}
         self._running: dict[int, asyncio.Future[None]] = {}
-        self._planning = asyncio.Lock()
+        self._scheduling = asyncio.Lock()
 
     def register(self, *handlers: RoundHandler) -> None:
         for handler in handlers:
@@ -106,16 +106,16 @@ class RoundRunner:
     def _meeting_rounds(self) -> list[MeetingRoundHandler]:
         return [handler for handler in self._handlers.values() if isinstance(handler, MeetingRoundHandler)]
 
-    # -- planning -------------------------------------------------------------------------------------------------
+    # -- scheduling -----------------------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """At start: plan every coming meeting's rounds, let handlers plan theirs, and set a timer for each unfinished
-        row — at once for those due while the bot was down (sent late, or skipped if no longer relevant) and for
-        those a crash left sending (resumed with the recipients not yet reached)."""
+        """At start: schedule every coming meeting's rounds, let handlers schedule theirs, and set a timer for each
+        unfinished row — at once for those due while the bot was down (sent late, or skipped if no longer relevant)
+        and for those a crash left sending (resumed with the recipients not yet reached)."""
         bot = self._bot
         guild_id = bot.config.discord.guild_id
         for meeting in await meetings.coming_meetings(bot.db, guild_id, bot.clock(), limit=PLANNING_HORIZON):
-            await self.plan_meeting(meeting, changed=False)
+            await self.schedule_meeting(meeting, changed=False)
         for handler in self._handlers.values():
             await handler.at_start()
         unfinished = await rounds.unfinished(bot.db, guild_id)
@@ -123,11 +123,11 @@ class RoundRunner:
             self.arm(row)
         log.info("rounds armed", extra={"rounds": len(unfinished)})
 
-    async def plan_meeting(self, meeting: Meeting, *, changed: bool) -> None:
+    async def schedule_meeting(self, meeting: Meeting, *, changed: bool) -> None:
         """Create, move or cancel the meeting's rows of every kind. ``changed``: an organiser just changed it, so a
         moment that has passed is not sent at short notice; at start a missed moment may still go out late."""
         bot = self._bot
-        async with self._planning:
+        async with self._scheduling:
             current = await meetings.get_meeting(bot.db, meeting.guild_id, meeting.id) or meeting
             now = bot.clock()
             if current.status is MeetingStatus.CANCELLED:
@@ -142,14 +142,14 @@ class RoundRunner:
             for handler in self._meeting_rounds:
                 moments = handler.moments(current)
                 for row in open_rows:
-                    # Rows planned from the meeting's time whose moment no longer exists (format or offsets changed).
+                    # Rows scheduled from the meeting's time whose moment no longer exists (format or offsets changed).
                     if row.kind is handler.kind and row.planned_for is not None and row.subject not in moments:
                         await rounds.cancel_pending(
-                            bot.db, row.guild_id, row.meeting_id, row.kind, row.subject, "no longer planned", now
+                            bot.db, row.guild_id, row.meeting_id, row.kind, row.subject, "no longer scheduled", now
                         )
                         bot.timers.cancel(timer_id(row.id))
                 for subject, due in moments.items():
-                    planned = await rounds.plan(
+                    planned = await rounds.schedule(
                         bot.db,
                         current.guild_id,
                         current.id,

@@ -133,7 +133,7 @@ async def create(
     )
     await polls.set_message(bot.db, poll.id, posted.channel.id, posted.id)
     if closes_at is not None:
-        closing = await rounds.plan(
+        closing = await rounds.schedule(
             bot.db, guild_id, None, RoundKind.POLL_CLOSE, str(poll.id), closes_at, None, bot.clock(), may_be_late=False
         )
         if closing is not None:

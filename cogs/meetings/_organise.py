@@ -172,7 +172,7 @@ class Organiser:
             log.warning("could not post the announcement", exc_info=True, extra={"meeting_id": meeting.id})
             return meeting
         await self.announcer.try_sync_event(meeting)
-        await self.bot.rounds.plan_meeting(meeting, changed=True)
+        await self.bot.rounds.schedule_meeting(meeting, changed=True)
         return meeting
 
     async def plan(
@@ -300,7 +300,7 @@ class Organiser:
             "meeting edited",
             extra={"meeting_id": after.id, "by": interaction.user.id, "fields": sorted(edit.assignments())},
         )
-        await self.bot.rounds.plan_meeting(after, changed=True)
+        await self.bot.rounds.schedule_meeting(after, changed=True)
         self.bot.tasks.spawn(self.bot.rounds.run(result.follow_up), "round-after-edit")
         if result.promoted:
             self.bot.dispatch("members_promoted", after.id, result.promoted)
@@ -325,7 +325,7 @@ class Organiser:
         except LookupError:
             raise UserFacingError("meeting.errors.cancelled") from None
         log.info("meeting cancelled", extra={"meeting_id": cancelled.id, "by": interaction.user.id})
-        await self.bot.rounds.plan_meeting(cancelled, changed=True)
+        await self.bot.rounds.schedule_meeting(cancelled, changed=True)
         # The post, each DM and the Discord event follow in the notice round, retried until done.
         self.bot.tasks.spawn(self.bot.rounds.run(notice), "round-after-cancel")
         recipients = await answered(self.bot, cancelled.id)

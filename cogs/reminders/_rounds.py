@@ -129,13 +129,13 @@ class MonthlyPost(RoundHandler):
     kind = RoundKind.MONTHLY
 
     async def at_start(self) -> None:
-        await self.plan_next()
+        await self.schedule_next()
 
-    async def plan_next(self) -> None:
+    async def schedule_next(self) -> None:
         config = self.bot.config.reminders
         now = self.bot.clock()
         month, due = next_monthly(now, config.monthly_day, config.monthly_time, self.bot.config.network.timezone)
-        planned = await rounds.plan(
+        planned = await rounds.schedule(
             self.bot.db,
             self.bot.config.discord.guild_id,
             None,
@@ -151,7 +151,7 @@ class MonthlyPost(RoundHandler):
 
     async def deliver(self, row: Round) -> Outcome:
         bot = self.bot
-        await self.plan_next()  # first, so a post that is given up never stops the next month's
+        await self.schedule_next()  # first, so a post that is given up never stops the next month's
         language = bot.config.network.language
         month = date.fromisoformat(row.subject + "-01")
         coming = await meetings.coming_meetings(bot.db, row.guild_id, bot.clock(), limit=100)

@@ -73,12 +73,12 @@ class RoundStates(RuleBasedStateMachine):
         before=st.integers(min_value=-3, max_value=15).map(lambda days: timedelta(days=days)),
         changed=st.booleans(),
     )
-    def plan(self, start: datetime, before: timedelta, changed: bool) -> None:
+    def schedule(self, start: datetime, before: timedelta, changed: bool) -> None:
         """Publishing, editing (``changed``) or a start (re-planning from the stored meeting)."""
         done = any(row.planned_for == start and row.state in FINISHED[:3] for row in self.rows())
         known = {row.id for row in self.rows()}
         planned = self.run(
-            rounds.plan(
+            rounds.schedule(
                 self.db, GUILD, self.meeting_id, KIND, "", start - before, start, self.now, may_be_late=not changed
             )
         )
@@ -198,8 +198,8 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 MEETING_ID = 1  # the one meeting the fixture creates
 
 
-async def plan(db: Database, start: datetime, now: datetime, *, changed: bool) -> Round | None:
-    return await rounds.plan(
+async def schedule(db: Database, start: datetime, now: datetime, *, changed: bool) -> Round | None:
+    return await rounds.schedule(
         db, GUILD, MEETING_ID, KIND, "", start - timedelta(days=2), start, now, may_be_late=not changed
     )
 
@@ -211,44 +211,44 @@ async def run_once(db: Database, row: Round, now: datetime, outcome: RoundState)
 
 async def test_a_skipped_round_stays_skipped_across_restarts(db: Database) -> None:
     """Fault 1: "still coming?" skipped for lack of a waiting list must never come back at the next start."""
-    row = await plan(db, STARTS[0], START, changed=True)
+    row = await schedule(db, STARTS[0], START, changed=True)
     assert row is not None
     due = row.due_at
     await run_once(db, row, due, RoundState.SKIPPED)
     for restart_at in (due, due + timedelta(hours=1), STARTS[0] - timedelta(minutes=1)):
-        assert await plan(db, STARTS[0], restart_at, changed=False) is None
+        assert await schedule(db, STARTS[0], restart_at, changed=False) is None
         assert await rounds.claim(db, row.id, restart_at) is None
     (only,) = await rounds.for_meeting(db, MEETING_ID)
     assert only.state is RoundState.SKIPPED and only.reason == "test"
 
 
 async def test_done_work_is_not_repeated_but_a_move_makes_a_new_row(db: Database) -> None:
-    first = await plan(db, STARTS[0], START, changed=True)
+    first = await schedule(db, STARTS[0], START, changed=True)
     assert first is not None
     await run_once(db, first, first.due_at, RoundState.SENT)
     now = first.due_at + timedelta(hours=1)
-    moved = await plan(db, STARTS[1], now, changed=True)  # the meeting moved ten days later
+    moved = await schedule(db, STARTS[1], now, changed=True)  # the meeting moved ten days later
     assert moved is not None and moved.id != first.id and moved.planned_for == STARTS[1]
-    back = await plan(db, STARTS[0], now, changed=True)  # and back: that time was done already
+    back = await schedule(db, STARTS[0], now, changed=True)  # and back: that time was done already
     assert back is None
     states = {row.id: row.state for row in await rounds.for_meeting(db, MEETING_ID)}
     assert states == {first.id: RoundState.SENT, moved.id: RoundState.CANCELLED}
 
 
 async def test_a_move_inside_the_window_cancels_but_a_restart_sends_late(db: Database) -> None:
-    row = await plan(db, STARTS[1], START, changed=True)
+    row = await schedule(db, STARTS[1], START, changed=True)
     assert row is not None
     now = STARTS[0] - timedelta(days=1)  # after the moment for STARTS[0]
-    late = await plan(db, STARTS[1], STARTS[1] - timedelta(days=1), changed=False)
+    late = await schedule(db, STARTS[1], STARTS[1] - timedelta(days=1), changed=False)
     assert late is not None and late.id == row.id and late.state is RoundState.PENDING  # missed while down
-    assert await plan(db, STARTS[0], now, changed=True) is None  # moved into the window
+    assert await schedule(db, STARTS[0], now, changed=True) is None  # moved into the window
     (cancelled,) = await rounds.for_meeting(db, MEETING_ID)
     assert cancelled.state is RoundState.CANCELLED and cancelled.reason == "moved: its moment had passed"
-    assert await plan(db, STARTS[2], now, changed=False) is not None  # a later move: a new row
+    assert await schedule(db, STARTS[2], now, changed=False) is not None  # a later move: a new row
 
 
 async def test_retries_keep_the_moment_and_one_offs_stand_apart(db: Database) -> None:
-    row = await plan(db, STARTS[0], START, changed=True)
+    row = await schedule(db, STARTS[0], START, changed=True)
     assert row is not None
     claimed = await rounds.claim(db, row.id, row.due_at)
     assert claimed is not None and claimed.attempts == 1
@@ -262,12 +262,12 @@ async def test_retries_keep_the_moment_and_one_offs_stand_apart(db: Database) ->
 
 async def test_a_changed_setting_does_not_repeat_work_done_for_the_same_meeting_time(db: Database) -> None:
     """ "Still coming?" moved from 2 days to 1 day before (a settings change) after it went out: not sent again."""
-    sent = await plan(db, STARTS[0], START, changed=True)
+    sent = await schedule(db, STARTS[0], START, changed=True)
     assert sent is not None
     await run_once(db, sent, sent.due_at, RoundState.SENT)
     later_due = STARTS[0] - timedelta(days=1)
     for changed in (True, False):
-        again = await rounds.plan(
+        again = await rounds.schedule(
             db, GUILD, MEETING_ID, KIND, "", later_due, STARTS[0], sent.due_at, may_be_late=not changed
         )
         assert again is None
