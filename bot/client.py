@@ -26,6 +26,7 @@ from bot.timers import Timers
 from bot.translator import CatalogueTranslator, language_for_locale
 from db import command_sync, members
 from db.database import Database
+from db.lock import DatabaseInUseError, DatabaseLock
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +138,7 @@ class MikroVirkBot(commands.Bot):
         self.clock = clock
         self.catalogue = catalogue or default_catalogue()
         self.db = Database(config.database.path)
+        self.instance_lock = DatabaseLock(config.database.path)
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.timers = Timers(self.scheduler, clock)
         # Shared by every feature, built once: one DM pacer for the whole bot, one runner for every timed round, the
@@ -151,6 +153,16 @@ class MikroVirkBot(commands.Bot):
     # -- start-up --------------------------------------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
+        try:
+            self.instance_lock.acquire()
+        except DatabaseInUseError as error:
+            holder = f"process {error.pid}" if error.pid else "another process"
+            raise ConfigError(
+                "database.path",
+                f"another MikroVirk bot ({holder}) is already running on {self.config.database.path}.",
+                "Two bots on one database would send every reminder twice. Stop the other one first (or point this "
+                "config at its own database).",
+            ) from None
         await self.db.open()
         applied = await self.db.migrate()
         log.info("database ready", extra={"migrations_applied": applied})
@@ -252,6 +264,7 @@ class MikroVirkBot(commands.Bot):
         await self.tasks.close()  # an unfinished round stays "sending" and resumes at the next start
         await super().close()
         await self.db.close()
+        self.instance_lock.release()
         log.info("stopped")
 
     async def _finish_event_handlers(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:

@@ -150,6 +150,7 @@ class RunningBot:
             pending.cancel()
         bot.scheduler.shutdown(wait=False)
         await bot.db.close()
+        bot.instance_lock.release()  # the OS releases a dead process's lock
         self.bot, self._task = None, None
 
     async def restart(self) -> MikroVirkBot:

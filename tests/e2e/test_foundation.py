@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -21,6 +22,7 @@ from bot.logs import configure_logging
 from bot.meetings import MeetingFormat
 from db import meetings
 from db.database import Database
+from db.lock import DatabaseLock, lock_path
 from tests.e2e.conftest import RunningBot, Server
 
 
@@ -191,3 +193,20 @@ async def test_logs_are_json_lines_without_the_token(server: Server, running: Ru
     events = [json.loads(line) for line in lines]
     assert {"commands synced", "ready", "stopped"} <= {event["event"] for event in events}
     assert server.emu.token not in server.log.getvalue()
+
+
+async def test_a_second_bot_on_the_same_database_stops_with_exit_2(
+    server: Server, running: RunningBot, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await running.start()
+    code = await run_bot(server.config, server.emu.token, clock=server.clock, guild_ready_timeout=0.05)
+    assert code == 2
+    problem = capsys.readouterr().err
+    assert "database.path" in problem and "already running" in problem and str(os.getpid()) in problem
+    served = await server.emu.run_command(server.mette, server.announcements, "meeting next")
+    assert served.ephemeral  # the first bot keeps serving
+    await running.stop()
+    assert lock_path(server.config.database.path).exists()
+    lock = DatabaseLock(server.config.database.path)
+    lock.acquire()  # free again once the first bot stopped (raises DatabaseInUse otherwise)
+    lock.release()
