@@ -3,12 +3,12 @@ the CSV of every answer and topic idea."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import datetime
 
 import discord
 
-from bot.charts import rating_distribution_png, season_png
 from bot.client import MikroVirkBot
 from bot.config import Language
 from bot.exports import feedback_csv
@@ -60,7 +60,11 @@ async def _season_chart(bot: MikroVirkBot, meeting: Meeting, language: Language,
         SeasonPoint(short_date(start.astimezone(meeting.timezone), language), average, came)
         for start, average, came in season
     ]
-    png = season_png(
+    from bot import charts  # matplotlib weighs ~37 MB: loaded with the first chart, not at start
+
+    # Drawing takes a CPU moment; the figures share no state (no pyplot), so a worker thread keeps the bot answering.
+    png = await asyncio.to_thread(
+        charts.season_png,
         points,
         text(language, "feedback.season_title"),
         text(language, "feedback.season_rating"),
@@ -78,7 +82,10 @@ async def results(
     answers = await polls.ratings(bot.db, poll.id) if poll else []
     summary = summarise(answers, len(await asked(bot, meeting.id)))
     embed = _summary_embed(bot, meeting, language, summary)
-    ratings = rating_distribution_png(
+    from bot import charts  # matplotlib weighs ~37 MB: loaded with the first chart, not at start
+
+    ratings = await asyncio.to_thread(
+        charts.rating_distribution_png,
         summary.distribution,
         text(language, "feedback.chart_title"),
         text(language, "feedback.chart_x"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,3 +43,16 @@ async def test_extensions_load_with_unique_translated_commands(tmp_path: Path) -
             danish = (item.get("description_localizations") or {}).get("da")
             assert danish, f"/{path} has no Danish text"
     await bot.close()
+
+
+def test_the_chart_library_is_not_loaded_at_start() -> None:
+    """matplotlib is most of the bot's memory; it loads with the first chart an organiser asks for."""
+    code = (
+        "import sys, importlib\n"
+        "from bot.client import discover_extensions\n"
+        "for name in discover_extensions(): importlib.import_module(name)\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
