@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot [run|check|backup] --config PATH``.
+"""Command line: ``python -m bot [run|check|backup|status] --config PATH``.
 
 Every expected problem (config, token, database, Discord refusing the login) is printed as one paragraph and
 exits with code 2; nothing a person can fix ends in a traceback.
@@ -14,19 +14,24 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import discord
 
-from bot.client import MikroVirkBot, discover_extensions
+from bot.client import HEARTBEAT_INTERVAL, MikroVirkBot, discover_extensions
+from bot.clock import system_clock
 from bot.config import TOKEN_ENV, Config, ConfigError, format_offset, load_config, load_token
 from bot.logs import configure_logging
 from db.database import backup, bundled_migrations
+from db.health import read_health
+from db.lock import DatabaseInUseError, DatabaseLock
 
 log = logging.getLogger("bot")
 
 EXIT_OK = 0
+EXIT_UNHEALTHY = 1
 EXIT_CONFIG = 2
 
 
@@ -38,11 +43,14 @@ def _parser() -> argparse.ArgumentParser:
         description="MikroVirk Discord bot. Without a command it runs the bot (token from $DISCORD_TOKEN).",
         parents=[common],
     )
-    commands = parser.add_subparsers(dest="command", metavar="{run,check,backup}")
+    commands = parser.add_subparsers(dest="command", metavar="{run,check,backup,status}")
     commands.add_parser("run", parents=[common], help="connect to Discord and serve the network (the default)")
     commands.add_parser("check", parents=[common], help="validate config, token and database without connecting")
     backup_parser = commands.add_parser("backup", parents=[common], help="copy the live database consistently")
     backup_parser.add_argument("out", type=Path, help="where to write the copy")
+    commands.add_parser(
+        "status", parents=[common], help="is the bot running and healthy? exit 0 if so, 1 if not (no Discord needed)"
+    )
     return parser
 
 
@@ -111,6 +119,42 @@ def run_backup(config: Config, out: Path) -> int:
     return EXIT_OK
 
 
+def run_status(config: Config, now: datetime) -> int:
+    """Whether the bot on this database is running and healthy, for a person or a monitor (exit 0 or 1)."""
+    path = config.database.path
+    if not path.exists():
+        print(f"Not running: there is no database at {path} yet.")
+        return EXIT_UNHEALTHY
+    probe = DatabaseLock(path)
+    try:
+        probe.acquire()
+    except DatabaseInUseError:
+        running = True
+    else:
+        running = False  # nobody held it; let go at once so a starting bot is never refused
+        probe.release()
+    state = read_health(path, now)
+    silent = None if state.last_beat is None else now - state.last_beat
+    alive = running and silent is not None and silent <= HEARTBEAT_INTERVAL * 3
+    if alive:
+        assert silent is not None
+        print(f"Running: process {state.beat_pid}, last heartbeat {silent.total_seconds():.0f} s ago.")
+    elif running:
+        print(f"Running but silent: process {state.beat_pid} holds the database and has not beaten for {silent}.")
+    else:
+        print("Not running: no bot holds the database.")
+    print(
+        f"Database: {path} ({path.stat().st_size / 1_000_000:.1f} MB, schema {state.schema_version}, "
+        f"integrity {state.integrity})."
+    )
+    print(f"Meetings: {state.coming_meetings} coming of {state.meetings}; members known: {state.members}.")
+    print("Next timed rounds:" if state.next_rounds else "Next timed rounds: none.")
+    for kind, subject, due in state.next_rounds:
+        print(f"  {due.isoformat(timespec='minutes')}  {kind}{' ' + subject if subject else ''}")
+    healthy = alive and state.integrity == "ok"
+    return EXIT_OK if healthy else EXIT_UNHEALTHY
+
+
 async def run_bot(config: Config, token: str, **bot_options: Any) -> int:
     """Run until closed by a signal or a fatal problem; returns the process exit code."""
     bot = MikroVirkBot(config, **bot_options)
@@ -169,6 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_check(config)
         if command == "backup":
             return run_backup(config, args.out)
+        if command == "status":
+            return run_status(config, system_clock())
         token = load_token()
     except ConfigError as error:
         print(error.paragraph(), file=sys.stderr)

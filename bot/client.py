@@ -6,7 +6,9 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
 import pkgutil
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -24,7 +26,7 @@ from bot.services.rounds import RoundRunner
 from bot.services.tasks import BackgroundTasks, MeetingLocks
 from bot.timers import Timers
 from bot.translator import CatalogueTranslator, language_for_locale
-from db import command_sync, members
+from db import command_sync, health, members
 from db.database import Database
 from db.lock import DatabaseInUseError, DatabaseLock
 
@@ -43,6 +45,8 @@ _CHANNEL_PERMISSIONS = (
 # discord.py names the task of every event handler it runs "discord.py: <event>".
 _EVENT_TASK_PREFIX = "discord.py: "
 SHUTDOWN_GRACE_SECONDS = 5.0
+# How often the running bot writes its heartbeat; `status` calls a bot silent for three beats unhealthy.
+HEARTBEAT_INTERVAL = timedelta(minutes=1)
 
 
 def discover_extensions() -> list[str]:
@@ -148,6 +152,7 @@ class MikroVirkBot(commands.Bot):
         self.locks = MeetingLocks()
         self.tasks = BackgroundTasks()
         self.startup_error: ConfigError | None = None
+        self._started_at = clock()
         self._guild_checked = False
 
     # -- start-up --------------------------------------------------------------------------------------------------
@@ -166,6 +171,8 @@ class MikroVirkBot(commands.Bot):
         await self.db.open()
         applied = await self.db.migrate()
         log.info("database ready", extra={"migrations_applied": applied})
+        await self._beat()
+        self.timers.every("heartbeat", HEARTBEAT_INTERVAL, self._beat)
         for extension in discover_extensions():
             await self.load_extension(extension)
         await self.tree.set_translator(CatalogueTranslator(self.catalogue))
@@ -254,6 +261,10 @@ class MikroVirkBot(commands.Bot):
                 f"there is no role with id {ids.organiser_role_id} in the server '{guild.name}'.",
                 "Open Server Settings → Roles, right-click the organisers' role, choose 'Copy Role ID'.",
             )
+
+    async def _beat(self) -> None:
+        """Tell `python -m bot status` that this bot is alive (a hung loop stops beating)."""
+        await health.beat(self.db, os.getpid(), self._started_at, self.clock())
 
     # -- shutdown ----------------------------------------------------------------------------------------------------
 

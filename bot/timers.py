@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.clock import Clock
 
@@ -45,6 +46,12 @@ class Timers:
             misfire_grace_time=None,
         )
         log.debug("timer set", extra={"job_id": job_id, "due": due.isoformat()})
+
+    def every(self, job_id: str, interval: timedelta, callback: Callable[[], Awaitable[None]]) -> None:
+        """Run ``callback`` every ``interval`` of real time (a heartbeat), skipping runs missed while busy."""
+        self._scheduler.add_job(
+            callback, trigger=IntervalTrigger(seconds=interval.total_seconds()), id=job_id, replace_existing=True
+        )
 
     def cancel(self, job_id: str) -> None:
         try:

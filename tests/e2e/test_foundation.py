@@ -15,7 +15,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.__main__ import run_bot
+from bot.__main__ import run_bot, run_status
 from bot.checks import organiser_only
 from bot.client import MikroVirkBot
 from bot.logs import configure_logging
@@ -23,7 +23,7 @@ from bot.meetings import MeetingFormat
 from db import meetings
 from db.database import Database
 from db.lock import DatabaseLock, lock_path
-from tests.e2e.conftest import RunningBot, Server
+from tests.e2e.conftest import RunningBot, Server, settle_bot
 
 
 async def seed_meeting(server: Server, days_ahead: int = 5) -> meetings.Meeting:
@@ -210,3 +210,25 @@ async def test_a_second_bot_on_the_same_database_stops_with_exit_2(
     lock = DatabaseLock(server.config.database.path)
     lock.acquire()  # free again once the first bot stopped (raises DatabaseInUse otherwise)
     lock.release()
+
+
+async def test_status_tells_a_running_bot_from_a_stopped_one(
+    server: Server, running: RunningBot, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_status(server.config, server.clock()) == 1  # no database yet
+    bot = await running.start()
+    await server.emu.run_command(
+        server.organiser, server.announcements, "meeting create", options={"date": "1/12", "format": "2.0"}
+    )
+    await settle_bot(bot)
+    capsys.readouterr()
+    assert run_status(server.config, server.clock()) == 0
+    report = capsys.readouterr().out
+    assert f"Running: process {os.getpid()}" in report and "integrity ok" in report
+    assert "Meetings: 1 coming of 1" in report and "reminder 1d" in report
+    server.clock.advance(timedelta(minutes=10))  # a bot whose loop hangs stops beating
+    assert run_status(server.config, server.clock()) == 1
+    assert "silent" in capsys.readouterr().out
+    await running.stop()
+    assert run_status(server.config, server.clock()) == 1
+    assert "Not running" in capsys.readouterr().out
