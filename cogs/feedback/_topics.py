@@ -124,6 +124,8 @@ async def plan(interaction: discord.Interaction[MikroVirkBot], idea: Topic, meet
     language = bot.language_of(interaction)
     await topics.set_status(bot.db, idea.id, TopicStatus.PLANNED, meeting.id)
     bot.dispatch("announcement_outdated", meeting.id)
+    if idea.meeting_id is not None and idea.meeting_id != meeting.id:
+        bot.dispatch("announcement_outdated", idea.meeting_id)  # moved: the old meeting's post drops it
     await interaction.response.send_message(
         bot.catalogue.text(
             language, "topics.planned_for", topic=idea.text, title=meeting_label(meeting, language, bot.catalogue)

@@ -246,3 +246,24 @@ async def test_the_export_hides_who_answered_an_anonymous_poll(server: Server, r
     rows = list(csv.reader(io.StringIO(exported.attachments[0]["content"].decode("utf-8-sig"))))
     assert [row[:5] for row in rows[1:2]] == [["", "Hvilken dag?", "(anonym)", "", "tirsdag"]]
     assert "John" not in exported.attachments[0]["content"].decode("utf-8-sig")
+
+
+async def test_a_topic_moved_to_another_meeting_leaves_the_first_post(server: Server, running: RunningBot) -> None:
+    bot = await running.start()
+    first = await create(server)
+    emu = server.emu
+    made = await emu.run_command(
+        server.organiser, server.announcements, "meeting create", options={"date": "5/1/2027", "format": "2.0"}
+    )
+    assert "Oprettet og annonceret" in made.followups[-1].content
+    second = [m for m in emu.channel_messages(server.announcements) if m.embeds][-1]
+    await emu.run_command(server.mette, server.announcements, "suggest", options={"topic": "Moms"})
+    await emu.run_command(server.organiser, server.announcements, "topic plan", options={"topic": "1", "meeting": "1"})
+    await settle_bot(bot)
+    await emu.run_command(server.organiser, server.announcements, "topic plan", options={"topic": "1", "meeting": "2"})
+    await settle_bot(bot)
+
+    def shows_topics(post: FakeMessage) -> bool:
+        return any(f["name"] == "Emner medlemmerne har ønsket" for f in post.embeds[0].get("fields", []))
+
+    assert not shows_topics(first) and shows_topics(second)
