@@ -8,8 +8,9 @@ from typing import ClassVar
 
 from bot.client import MikroVirkBot
 from bot.meetings import Meeting, MeetingStatus
-from bot.rounds import Outcome, Round, RoundKind
-from db import meetings
+from bot.render import meeting_label
+from bot.rounds import DeliveryState, Outcome, Round, RoundKind
+from db import meetings, rounds
 
 
 class RoundHandler(abc.ABC):
@@ -31,6 +32,21 @@ class RoundHandler(abc.ABC):
     async def at_start(self) -> None:
         """Schedule rows that belong to no meeting (the monthly post); the runner schedules meeting rows."""
         return  # most kinds have none
+
+    async def report_deliveries(self, row: Round, meeting: Meeting, key: str) -> None:
+        """Tell the organisers how a fan-out went (catalogue ``key`` with title, sent, refused, failed)."""
+        counts = await rounds.delivery_counts(self.bot.db, row.id)
+        language = self.bot.config.network.language
+        await self.bot.notify_organisers(
+            self.bot.catalogue.text(
+                language,
+                key,
+                title=meeting_label(meeting, language, self.bot.catalogue),
+                sent=counts[DeliveryState.SENT],
+                refused=counts[DeliveryState.REFUSED],
+                failed=counts[DeliveryState.FAILED],
+            )
+        )
 
 
 class MeetingRound(RoundHandler):

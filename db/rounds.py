@@ -184,15 +184,6 @@ async def for_meeting(db: Database, meeting_id: int) -> list[Round]:
     return [_round(row) for row in rows]
 
 
-async def for_guild(db: Database, guild_id: int, kind: RoundKind, subject: str) -> list[Round]:
-    """The rows of a kind that belongs to no meeting (the monthly post, a poll's closing), oldest first."""
-    async with db.read() as conn:
-        rows = await conn.fetchall(
-            f"SELECT {_COLUMNS} FROM rounds WHERE {_SAME_KEY} ORDER BY id", (guild_id, None, kind, subject)
-        )
-    return [_round(row) for row in rows]
-
-
 async def claim(db: Database, round_id: int, now: datetime) -> Round | None:
     """Take a row whose moment has come (pending → sending), or resume one a stopped bot left sending; None if it is
     not due, or not ours (finished by now)."""
@@ -228,13 +219,6 @@ async def retry_later(db: Database, round_id: int, retry_at: datetime, error: st
             "UPDATE rounds SET state = 'pending', retry_at = ?, last_error = ?, updated_at = ?"
             " WHERE id = ? AND state = 'sending'",
             (instant_to_db(retry_at), error, instant_to_db(now), round_id),
-        )
-
-
-async def note_error(db: Database, round_id: int, error: str, now: datetime) -> None:
-    async with db.transaction() as conn:
-        await conn.execute(
-            "UPDATE rounds SET last_error = ?, updated_at = ? WHERE id = ?", (error, instant_to_db(now), round_id)
         )
 
 

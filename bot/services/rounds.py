@@ -99,9 +99,6 @@ class RoundRunner:
                 raise ValueError(f"a handler for {handler.kind} is registered already")
             self._handlers[handler.kind] = handler
 
-    def handler(self, kind: RoundKind) -> RoundHandler:
-        return self._handlers[kind]
-
     @property
     def _meeting_rounds(self) -> list[MeetingRoundHandler]:
         return [handler for handler in self._handlers.values() if isinstance(handler, MeetingRoundHandler)]

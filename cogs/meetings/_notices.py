@@ -13,7 +13,7 @@ from bot.config import Language
 from bot.i18n import msgkey
 from bot.meetings import Meeting
 from bot.render import meeting_label
-from bot.rounds import DeliveryState, Outcome, Round, RoundKind
+from bot.rounds import Outcome, Round, RoundKind
 from bot.rsvp import RsvpState
 from bot.services.dm import DmMessage
 from cogs._rounds import RoundHandler
@@ -81,18 +81,7 @@ class ChangeNotice(EventSync):
         await rounds.fix_audience(self.bot.db, row.id, await answered(self.bot, meeting.id), self.bot.clock())
         await self.bot.dm.deliver(row.id, lambda _user_id, language: self.compose(meeting, language))
         await self.announcer.sync_event(meeting)
-        counts = await rounds.delivery_counts(self.bot.db, row.id)
-        language = self.bot.config.network.language
-        await self.bot.notify_organisers(
-            self.bot.catalogue.text(
-                language,
-                self.report_key,
-                title=meeting_label(meeting, language, self.bot.catalogue),
-                sent=counts[DeliveryState.SENT],
-                refused=counts[DeliveryState.REFUSED],
-                failed=counts[DeliveryState.FAILED],
-            )
-        )
+        await self.report_deliveries(row, meeting, self.report_key)
         log.info("members told of a change", extra={"round_id": row.id, "meeting_id": meeting.id, "kind": row.kind})
         return Outcome.sent()
 

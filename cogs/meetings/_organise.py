@@ -21,7 +21,7 @@ from bot.dates import DateInputError, DateProblem, meeting_instant, parse_date
 from bot.errors import UserFacingError
 from bot.exports import attendees_csv
 from bot.i18n import msgkey
-from bot.meetings import Meeting, MeetingFormat, members_must_hear
+from bot.meetings import Meeting, MeetingFormat, Window, closed_reason, members_must_hear
 from bot.planning import PlannedMeeting, plan_season, weekday_rule_of
 from bot.render import EMBED_FIELD_VALUE_MAX, FORMAT_KEYS, clip, local_date, meeting_label, names_within
 from bot.rounds import RoundKind
@@ -382,8 +382,9 @@ class Organiser:
 
     async def remind(self, interaction: discord.Interaction[MikroVirkBot], current: Meeting) -> None:
         language = self.bot.language_of(interaction)
-        if current.starts_at <= self.bot.clock():  # an extra reminder is for a meeting still ahead
-            raise UserFacingError("meeting.errors.started")
+        refusal = closed_reason(current, self.bot.clock(), Window.BEFORE_START)  # reminders are for what is ahead
+        if refusal is not None:
+            raise UserFacingError(refusal)
         row = await self.bot.rounds.add_now(current.guild_id, current.id, RoundKind.MANUAL_REMINDER)
         reach = len(await rsvps.reminder_audience(self.bot.db, current.guild_id, current.id))
         await interaction.response.send_message(

@@ -14,7 +14,7 @@ import discord
 
 from bot.config import LANGUAGES, Language, format_offset
 from bot.i18n import msgkey
-from bot.meetings import Meeting, MeetingStatus
+from bot.meetings import Meeting
 from bot.reminders import is_late, monthly_subject, next_monthly, reminder_due, wording
 from bot.render import (
     EMBED_DESCRIPTION_MAX,
@@ -22,10 +22,9 @@ from bot.render import (
     clip,
     local_date,
     local_month,
-    meeting_label,
     reminder_card,
 )
-from bot.rounds import DeliveryState, Outcome, Round, RoundKind
+from bot.rounds import Outcome, Round, RoundKind
 from bot.services.dm import DmMessage, delivery_nonce
 from cogs._embeds import BRAND_COLOUR, card_embed
 from cogs._rounds import MeetingRound, RoundHandler
@@ -93,33 +92,16 @@ class BeforeMeeting(MeetingRound):
         return Outcome.sent()
 
 
-class ExtraReminder(RoundHandler):
+class ExtraReminder(MeetingRound):
     """An organiser's "remind now": its own row, so the scheduled reminders still go out once; the counts go to the
-    organisers' channel when the fan-out is done (the organiser was answered at once)."""
+    organisers' channel when the fan-out is done (the organiser was answered at once). Never scheduled: no moments."""
 
     kind = RoundKind.MANUAL_REMINDER
 
-    async def deliver(self, row: Round) -> Outcome:
-        assert row.meeting_id is not None
-        meeting = await meetings.get_meeting(self.bot.db, row.guild_id, row.meeting_id)
-        if meeting is None or meeting.status is MeetingStatus.CANCELLED:
-            return Outcome.cancelled("meeting cancelled")
-        if meeting.starts_at <= self.bot.clock():
-            return Outcome.skipped("the meeting had begun")
+    async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
         when = {language: self.bot.catalogue.text(language, "reminder.when_soon") for language in LANGUAGES}
         await send_reminder(self.bot, row, meeting, when, late=False)
-        counts = await rounds.delivery_counts(self.bot.db, row.id)
-        language = self.bot.config.network.language
-        await self.bot.notify_organisers(
-            self.bot.catalogue.text(
-                language,
-                "meeting.reminded",
-                title=meeting_label(meeting, language, self.bot.catalogue),
-                sent=counts[DeliveryState.SENT],
-                refused=counts[DeliveryState.REFUSED],
-                failed=counts[DeliveryState.FAILED],
-            )
-        )
+        await self.report_deliveries(row, meeting, msgkey("meeting.reminded"))
         return Outcome.sent()
 
 
