@@ -143,6 +143,7 @@ _WH = "/webhooks/{webhook_id}/{webhook_token}"
 ROUTES: list[RouteDef] = [
     RouteDef("GET", "/users/@me", "get_me"),
     RouteDef("POST", "/users/@me/channels", "create_dm", bucket="dm_channel_create"),
+    RouteDef("GET", "/users/@me/guilds", "list_own_guilds"),
     RouteDef("GET", "/users/{user_id}", "get_user"),
     RouteDef("GET", "/oauth2/applications/@me", "application_info"),
     RouteDef("GET", "/applications/@me", "application_info"),
@@ -663,6 +664,40 @@ class RestApi:
         if user is None:
             raise v.unknown_user()
         return Reply(body=user.to_dict())
+
+    async def list_own_guilds(self, req: ApiRequest) -> Reply:
+        """The bot's guilds as partial guilds by id (``before``, ``after``, ``limit`` 1-200, ``with_counts``)."""
+        try:
+            limit = int(req.query.get("limit", 200))
+            before = int(req.query.get("before", 0)) or None
+            after = int(req.query.get("after", 0))
+        except ValueError:
+            limit, before, after = -1, None, 0
+        if not 1 <= limit <= 200:
+            errors = v.FormErrors()
+            errors.add(["limit"], "NUMBER_TYPE_MAX", "int value should be between 1 and 200.")
+            errors.raise_if_any()
+        guilds = sorted(
+            (g for g in self.world.guilds.values() if g.id > after and (before is None or g.id < before)),
+            key=lambda g: g.id,
+        )
+        with_counts = _truthy(req.query.get("with_counts"))
+        body: list[JSON] = []
+        for guild in guilds[:limit]:
+            entry: JSON = {
+                "id": str(guild.id),
+                "name": guild.name,
+                "icon": None,
+                "banner": None,
+                "owner": guild.owner_id == self.bot_id,
+                "permissions": str(guild.base_permissions(self.bot_id)),
+                "features": [],
+            }
+            if with_counts:
+                entry["approximate_member_count"] = guild.member_count
+                entry["approximate_presence_count"] = 0
+            body.append(entry)
+        return Reply(body=body)
 
     async def create_dm(self, req: ApiRequest) -> Reply:
         body = req.body()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -87,3 +88,37 @@ def test_backup_of_a_migrated_database(config: Path, tmp_path: Path) -> None:
         assert conn.execute("SELECT x FROM t").fetchall() == [(1,)]
     check = run("check", "--config", str(config))
     assert "schema version 1, integrity ok" in check.stdout
+
+
+def test_setup_needs_no_config_to_show_its_help(tmp_path: Path) -> None:
+    result = run("setup", "--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "--organiser-role NAME_OR_ID" in result.stdout and "--yes" in result.stdout
+
+
+def test_setup_without_network_is_one_paragraph(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on: bound, then closed
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/api/v10"
+    # discord.py's REST base has no environment override: point it at the closed port, then run the real CLI.
+    cli = (
+        "import sys, discord.http; discord.http.Route.BASE = sys.argv[1]; "
+        "from bot.__main__ import main; sys.exit(main(sys.argv[2:]))"
+    )
+    flags = ["--server", "MikroVirk", "--announcements", "a", "--organisers", "o", "--organiser-role", "r", "--yes"]
+    config = tmp_path / "config.toml"  # does not exist: setup creates it, so it must not need it
+    env = {**os.environ, "DISCORD_TOKEN": "MTA.fake.token"}
+    result = subprocess.run(
+        [sys.executable, "-c", cli, closed, "setup", "--config", str(config), *flags],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0, "the error is one paragraph"
+    assert "Could not reach Discord" in result.stderr
+    assert not config.exists()
