@@ -89,6 +89,13 @@ class FeedbackConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class BackupConfig:
+    every: timedelta  # how often the running bot copies the database
+    keep: int  # backup files kept; the oldest beyond this are deleted
+    dir: Path  # the backups' folder (the config's folder when parsed, the working directory when built in code)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     discord: DiscordConfig
     network: NetworkConfig
@@ -98,6 +105,7 @@ class Config:
     meetings: MeetingsConfig = MeetingsConfig(timedelta(minutes=150), timedelta(days=2))
     program: ProgramConfig = ProgramConfig()
     feedback: FeedbackConfig = FeedbackConfig()
+    backup: BackupConfig = BackupConfig(timedelta(days=1), 14, Path("backups"))
 
 
 _KNOWN_KEYS: dict[str, frozenset[str]] = {
@@ -108,6 +116,7 @@ _KNOWN_KEYS: dict[str, frozenset[str]] = {
     "meetings": frozenset({"duration", "still_coming_before"}),
     "feedback": frozenset({"after_end", "open_for", "topics_channel_id"}),
     "program": frozenset({"intro_slots", "intro_minutes", "newcomer_days", "intro_invite_before", "brief_before"}),
+    "backup": frozenset({"every", "keep", "dir"}),
 }
 
 _ID_FIX = (
@@ -326,6 +335,18 @@ def _feedback(data: Mapping[str, Any]) -> FeedbackConfig:
     )
 
 
+def _backup(data: Mapping[str, Any], base: Path) -> BackupConfig:
+    table = _table(data, "backup") if "backup" in data else {}
+    # Retries of a failed backup take 15 minutes; an hour apart they never overlap the next one.
+    every = _duration(table, "every", "1d", timedelta(hours=1), timedelta(days=30), "backup")
+    folder = Path(_text(table, "backup", "dir", "backups", max_len=4096)).expanduser()
+    return BackupConfig(
+        every=every,
+        keep=_count(table, "backup", "keep", 14, 1, 1000),
+        dir=folder if folder.is_absolute() else base / folder,
+    )
+
+
 def parse_config(data: Mapping[str, Any], source: Path) -> Config:
     """Validate an already-parsed TOML document; relative paths are resolved against ``source``'s folder."""
     unknown = sorted(set(data) - set(_KNOWN_KEYS))
@@ -344,6 +365,7 @@ def parse_config(data: Mapping[str, Any], source: Path) -> Config:
         meetings=_meetings(data),
         program=_program(data),
         feedback=_feedback(data),
+        backup=_backup(data, source.parent),
     )
 
 

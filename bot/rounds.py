@@ -26,6 +26,7 @@ class RoundKind(enum.StrEnum):
     CANCEL_NOTICE = "cancel_notice"  # subject: a running number per meeting
     CHANGE_NOTICE = "change_notice"  # a new time or place: the event, the post and a DM to those who answered
     EVENT_SYNC = "event_sync"  # another edit: the Discord event follows the meeting
+    BACKUP = "backup"  # no meeting; subject: the due moment in UTC, e.g. "2026-11-27T09:00:00+00:00"
 
 
 class RoundState(enum.StrEnum):

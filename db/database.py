@@ -24,6 +24,8 @@ import aiosqlite
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5_000
+# The files SQLite keeps beside a database ("<name>-wal" …) while it is open or after a crash.
+SIDE_FILES = ("-journal", "-wal", "-shm")
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 Params = Sequence[Any] | dict[str, Any]
@@ -98,6 +100,9 @@ class Database:
         self.path = path
         self._raw: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        # Write transactions committed so far: a result kept in memory is current while this has not moved (the bot
+        # is the only writer of its database).
+        self.commits = 0
 
     async def open(self) -> None:
         if self._raw is not None:
@@ -185,28 +190,34 @@ class Database:
                 raise
             else:
                 await raw.commit()
+                self.commits += 1
 
 
 def backup(source: Path, target: Path) -> int:
     """Copy a live database consistently with SQLite's online backup API; returns the copy's schema version.
 
-    The copy is written next to ``target`` and renamed into place, so a crash never leaves a half-written file.
+    The copy is written next to ``target`` and renamed into place, so a crash never leaves a half-written file, and
+    a failure (a full disk, a failed integrity check) removes what it wrote.
     """
     if not source.exists():
         raise FileNotFoundError(source)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
-    with (
-        closing(sqlite3.connect(source)) as src,
-        closing(sqlite3.connect(partial)) as dst,
-    ):
-        src.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        src.backup(dst)
-        check = dst.execute("PRAGMA integrity_check").fetchone()[0]
-        version = int(dst.execute("PRAGMA user_version").fetchone()[0])
-    if check != "ok":
-        partial.unlink(missing_ok=True)
-        raise sqlite3.DatabaseError(f"the backup failed its integrity check: {check}")
-    partial.replace(target)
+    try:
+        with (
+            closing(sqlite3.connect(source)) as src,
+            closing(sqlite3.connect(partial)) as dst,
+        ):
+            src.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            src.backup(dst)
+            check = dst.execute("PRAGMA integrity_check").fetchone()[0]
+            version = int(dst.execute("PRAGMA user_version").fetchone()[0])
+        if check != "ok":
+            raise sqlite3.DatabaseError(f"the backup failed its integrity check: {check}")
+        partial.replace(target)
+    except BaseException:
+        for leftover in (partial, *(partial.with_name(partial.name + suffix) for suffix in SIDE_FILES)):
+            leftover.unlink(missing_ok=True)
+        raise
     return version

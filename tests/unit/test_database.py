@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.meetings import MeetingFormat
-from db import command_sync, meetings, members
+from bot.rsvp import RsvpState
+from db import command_sync, meetings, members, rsvps
 from db.database import Database, Migration, backup, bundled_migrations, latest_version
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -131,6 +132,52 @@ async def test_meeting_repository_next_meeting(tmp_path: Path) -> None:
         assert found is not None and found.starts_at == NOW + timedelta(days=5)
         assert found.timezone == tz and found.format is MeetingFormat.GROWTH
         assert await meetings.next_meeting(db, 2, NOW) is None
+    finally:
+        await db.close()
+
+
+async def test_next_meeting_and_answers_are_read_together(tmp_path: Path) -> None:
+    db = await open_db(tmp_path / "bot.sqlite3")
+    await db.migrate()
+    try:
+        assert await meetings.next_meeting_and_answers(db, 1, NOW) is None
+        meeting = await meetings.create_meeting(
+            db,
+            meetings.NewMeeting(
+                guild_id=1,
+                starts_at=NOW + timedelta(days=5),
+                timezone=ZoneInfo("Europe/Copenhagen"),
+                format=MeetingFormat.GROWTH,
+                venue="Møn Bibliotek",
+                created_by=9,
+            ),
+            NOW,
+        )
+        assert await meetings.next_meeting_and_answers(db, 1, NOW) == (meeting, {})
+        await rsvps.reaction_added(db, meeting.id, 7, "✅", NOW)
+        await rsvps.reaction_added(db, meeting.id, 8, "❌", NOW)
+        assert await meetings.next_meeting_and_answers(db, 1, NOW) == (
+            meeting,
+            {7: RsvpState.GOING, 8: RsvpState.NOT_GOING},
+        )
+        assert await meetings.next_meeting_and_answers(db, 2, NOW) is None
+        assert await meetings.next_meeting_and_answers(db, 1, NOW + timedelta(days=6)) is None
+    finally:
+        await db.close()
+
+
+async def test_commits_count_committed_write_transactions_only(tmp_path: Path) -> None:
+    db = await open_db(tmp_path / "bot.sqlite3")
+    await db.migrate()
+    try:
+        before = db.commits
+        await members.remember_language(db, 1, 2, "da", NOW)
+        with pytest.raises(ValueError, match="half-way"):
+            async with db.transaction():
+                raise ValueError("half-way")
+        async with db.read() as conn:
+            await conn.fetchval("SELECT count(*) FROM members")
+        assert db.commits == before + 1
     finally:
         await db.close()
 
