@@ -33,6 +33,10 @@ class RoundHandler(abc.ABC):
         """Schedule rows that belong to no meeting (the monthly post); the runner schedules meeting rows."""
         return  # most kinds have none
 
+    async def settings_changed(self) -> None:
+        """Re-time rows that belong to no meeting after an organiser changed when they fall."""
+        return  # meeting rows are re-timed by the runner
+
     async def report_deliveries(self, row: Round, meeting: Meeting, key: str) -> None:
         """Tell the organisers how a fan-out went (catalogue ``key`` with title, sent, refused, failed)."""
         counts = await rounds.delivery_counts(self.bot.db, row.id)

@@ -159,6 +159,21 @@ async def cancel_pending(
     return round_id
 
 
+async def cancel_pending_except(
+    db: Database, guild_id: int, kind: RoundKind, keep_subject: str, reason: str, now: datetime
+) -> list[int]:
+    """Cancel the pending rows of a kind that belongs to no meeting, but the one for ``keep_subject``."""
+    async with db.transaction() as conn:
+        rows = await conn.fetchall(
+            "SELECT id FROM rounds WHERE guild_id = ? AND meeting_id IS NULL AND kind = ? AND subject != ?"
+            " AND state = 'pending'",
+            (guild_id, kind, keep_subject),
+        )
+        ids = [row["id"] for row in rows]
+        await _cancel(conn, ids, reason, instant_to_db(now))
+    return ids
+
+
 async def cancel_pending_for_meeting(
     conn: Connection, meeting_id: int, reason: str, now: datetime, *, keep: tuple[RoundKind, ...] = ()
 ) -> list[int]:

@@ -59,6 +59,10 @@ class RoundHandler(Protocol):
         """Schedule rows that belong to no meeting (the monthly post); the runner schedules meeting rows."""
         ...
 
+    async def settings_changed(self) -> None:
+        """Re-time rows that belong to no meeting after an organiser changed when they fall."""
+        ...
+
 
 @runtime_checkable
 class MeetingRoundHandler(RoundHandler, Protocol):
@@ -119,6 +123,18 @@ class RoundRunner:
         for row in unfinished:
             self.arm(row)
         log.info("rounds armed", extra={"rounds": len(unfinished)})
+
+    async def replan(self) -> None:
+        """After an organiser changed a setting that times rounds (offsets, monthly post, time zone): re-time the
+        coming rows. A moment that moved into the past is not sent at short notice, and work done is never redone."""
+        bot = self._bot
+        for meeting in await meetings.coming_meetings(
+            bot.db, bot.config.discord.guild_id, bot.clock(), limit=PLANNING_HORIZON
+        ):
+            await self.schedule_meeting(meeting, changed=True)
+        for handler in self._handlers.values():
+            await handler.settings_changed()
+        log.info("rounds re-planned after a settings change")
 
     async def schedule_meeting(self, meeting: Meeting, *, changed: bool) -> None:
         """Create, move or cancel the meeting's rows of every kind. ``changed``: an organiser just changed it, so a
@@ -261,9 +277,10 @@ class RoundRunner:
         await rounds.finish(bot.db, row.id, RoundState.FAILED, note, now)
         log.error("round given up", extra=extra)
         kind_name = bot.public_text(KIND_NAME_KEYS[row.kind])
-        await bot.notify_organisers(
-            bot.public_text("round.given_up", kind=kind_name, attempts=row.attempts, error=note[:300])
-        )
+        # Only a refusal from Discord is "what Discord said"; anything else (a full disk under a backup) is the error.
+        discord_refused = isinstance(error, discord.HTTPException)
+        given_up = msgkey("round.given_up") if discord_refused else msgkey("round.given_up_error")
+        await bot.notify_organisers(bot.public_text(given_up, kind=kind_name, attempts=row.attempts, error=note[:300]))
 
 
 # What organisers read when a round of this kind is given up.
@@ -282,4 +299,5 @@ KIND_NAME_KEYS = {
     RoundKind.CANCEL_NOTICE: msgkey("round.kind.cancel_notice"),
     RoundKind.CHANGE_NOTICE: msgkey("round.kind.change_notice"),
     RoundKind.EVENT_SYNC: msgkey("round.kind.event_sync"),
+    RoundKind.BACKUP: msgkey("round.kind.backup"),
 }

@@ -26,6 +26,7 @@ from bot.render import (
 )
 from bot.rounds import Outcome, Round, RoundKind
 from bot.services.dm import DmMessage, delivery_nonce
+from bot.services.rounds import timer_id
 from cogs._embeds import BRAND_COLOUR, card_embed
 from cogs._rounds import MeetingRound, RoundHandler
 from db import meetings, program, rounds, rsvps
@@ -111,6 +112,18 @@ class MonthlyPost(RoundHandler):
     kind = RoundKind.MONTHLY
 
     async def at_start(self) -> None:
+        await self.schedule_next()
+
+    async def settings_changed(self) -> None:
+        # A post planned under the old day or time gives way to the one the new setting asks for; at start, by
+        # contrast, an overdue post is kept so it still goes out late.
+        now = self.bot.clock()
+        config = self.bot.config.reminders
+        month, _ = next_monthly(now, config.monthly_day, config.monthly_time, self.bot.config.network.timezone)
+        for round_id in await rounds.cancel_pending_except(
+            self.bot.db, self.guild_id, self.kind, monthly_subject(month), "the monthly post's day or time changed", now
+        ):
+            self.bot.timers.cancel(timer_id(round_id))
         await self.schedule_next()
 
     async def schedule_next(self) -> None:

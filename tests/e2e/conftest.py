@@ -158,6 +158,10 @@ class RunningBot:
         return await self.start()
 
 
+# discord.py's names for the tasks running an event handler, a slash command and a component callback.
+_HANDLER_TASKS = ("discord.py: ", "CommandTree-invoker", "discord-ui-view-dispatch-")
+
+
 async def settle_bot(bot: MikroVirkBot, timeout: float = 10) -> None:  # noqa: ASYNC109
     """Wait until the bot has read every gateway event sent so far, its handlers have finished, and its
     coalesced edits and background DMs are done: then the emulator shows the bot's reaction to everything."""
@@ -172,7 +176,7 @@ async def settle_bot(bot: MikroVirkBot, timeout: float = 10) -> None:  # noqa: A
             break
         await asyncio.sleep(0.005)
     while loop.time() < deadline:
-        handlers = [t for t in asyncio.all_tasks() if t.get_name().startswith("discord.py: ") and not t.done()]
+        handlers = [t for t in asyncio.all_tasks() if t.get_name().startswith(_HANDLER_TASKS) and not t.done()]
         cog = bot.get_cog("Meetings")
         if handlers:
             await asyncio.wait(handlers, timeout=deadline - loop.time())
