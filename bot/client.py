@@ -22,11 +22,14 @@ from bot.config import Config, ConfigError, Language
 from bot.errors import UserFacingError
 from bot.i18n import Catalogue, default_catalogue, msgkey
 from bot.services.dm import DirectMessenger
+from bot.services.languages import MemberLanguages
 from bot.services.rounds import RoundRunner
+from bot.services.settings import ServerSettings
 from bot.services.tasks import BackgroundTasks, MeetingLocks
+from bot.settings import SettingKey, current_value
 from bot.timers import Timers
 from bot.translator import CatalogueTranslator, language_for_locale
-from db import command_sync, health, members
+from db import command_sync, health
 from db.database import Database
 from db.lock import DatabaseInUseError, DatabaseLock
 
@@ -77,9 +80,7 @@ class MikroVirkTree(app_commands.CommandTree["MikroVirkBot"]):
         if interaction.guild_id is not None and interaction.type is discord.InteractionType.application_command:
             language = language_for_locale(interaction.locale, bot.config.network.language)
             try:
-                await members.remember_language(
-                    bot.db, interaction.guild_id, interaction.user.id, language, bot.clock()
-                )
+                await bot.languages.remember(interaction.guild_id, interaction.user.id, language)
             except Exception:
                 # Remembering the language is a convenience for later DMs; it must never block the command.
                 log.exception("could not store member language", extra={"user_id": interaction.user.id})
@@ -138,6 +139,8 @@ class MikroVirkBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             **options,
         )
+        # The config file as loaded; `config` is what applies: the file with the server's /settings changes over it.
+        self.file_config = config
         self.config = config
         self.clock = clock
         self.catalogue = catalogue or default_catalogue()
@@ -149,6 +152,8 @@ class MikroVirkBot(commands.Bot):
         # per-meeting locks and the background tasks. Cogs take them from the bot, never from another cog.
         self.dm = DirectMessenger(self)
         self.rounds = RoundRunner(self)
+        self.languages = MemberLanguages(self.db, clock)
+        self.settings = ServerSettings(self)
         self.locks = MeetingLocks()
         self.tasks = BackgroundTasks()
         self.startup_error: ConfigError | None = None
@@ -171,6 +176,7 @@ class MikroVirkBot(commands.Bot):
         await self.db.open()
         applied = await self.db.migrate()
         log.info("database ready", extra={"migrations_applied": applied})
+        await self.settings.load()
         await self._beat()
         self.timers.every("heartbeat", HEARTBEAT_INTERVAL, self._beat)
         for extension in discover_extensions():
@@ -217,6 +223,7 @@ class MikroVirkBot(commands.Bot):
         if self._guild_checked:
             return
         self._guild_checked = True
+        await self._drop_settings_for_missing_channels()
         try:
             self.check_guild_setup()
         except ConfigError as error:
@@ -230,6 +237,38 @@ class MikroVirkBot(commands.Bot):
         )
         # The one start-up signal: the server matches the config. Every feature's start-up work listens to it.
         self.dispatch("network_ready")
+
+    async def _drop_settings_for_missing_channels(self) -> None:
+        """A channel or role chosen with /settings and deleted since falls back to the config file's, so the bot
+        still starts; the organisers are told which."""
+        guild = self.get_guild(self.config.discord.guild_id)
+        if guild is None:
+            return
+        missing = [
+            key
+            for key in SettingKey
+            if key.needs_manage_server
+            and self.settings.changed_in_discord(key) is not None
+            and (guild.get_role if key is SettingKey.ORGANISER_ROLE else guild.get_channel)(
+                current_value(self.config, key)
+            )
+            is None
+        ]
+        if not missing:
+            return
+        assert self.user is not None
+        changes = await self.settings.change(dict.fromkeys(missing), self.user.id)
+        log.warning("settings for deleted channels or roles dropped", extra={"keys": [key.value for key in missing]})
+        for change in changes:
+            mention = "<@&{}>" if change.key is SettingKey.ORGANISER_ROLE else "<#{}>"
+            await self.notify_organisers(
+                self.public_text(
+                    "settings.dropped_missing",
+                    setting=self.public_text(f"settings.key.{change.key.value}"),
+                    old=mention.format(change.old),
+                    new=mention.format(change.new) if change.new else self.public_text("settings.unset"),
+                )
+            )
 
     def check_guild_setup(self) -> None:
         """The configured server, channels and role must exist; missing channel permissions are logged."""
@@ -304,10 +343,10 @@ class MikroVirkBot(commands.Bot):
         """Text for public posts, in the network's language."""
         return self.catalogue.text(self.config.network.language, key, **params)
 
-    async def notify_organisers(self, content: str) -> None:
+    async def notify_organisers(self, content: str, *, channel_id: int | None = None) -> None:
         """A line in the organisers' channel (never pings); a failure is logged, never raised."""
         channel = self.get_partial_messageable(
-            self.config.discord.organisers_channel_id, guild_id=self.config.discord.guild_id
+            channel_id or self.config.discord.organisers_channel_id, guild_id=self.config.discord.guild_id
         )
         try:
             await channel.send(content, allowed_mentions=discord.AllowedMentions.none())

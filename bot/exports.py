@@ -7,8 +7,6 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-import icalendar
-
 from bot.config import Language
 from bot.i18n import Catalogue, msgkey
 from bot.meetings import Meeting, MeetingStatus
@@ -24,6 +22,8 @@ def meetings_ics(
     meetings: Sequence[Meeting], network: str, language: Language, catalogue: Catalogue, now: datetime
 ) -> bytes:
     """An iCalendar file with one event per meeting; cancelled meetings are marked cancelled, not left out."""
+    import icalendar  # ~4 MB with its dependencies: loaded with the first calendar a member asks for, not at start
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", _PRODID)
     calendar.add("version", "2.0")

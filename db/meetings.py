@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.meetings import Meeting, MeetingFormat, MeetingStatus, members_must_hear
 from bot.rounds import RoundKind
+from bot.rsvp import RsvpState
 from db.codec import instant_from_db, instant_to_db
 from db.database import Database
 from db.rounds import add_one_off, cancel_pending_for_meeting
@@ -107,6 +108,23 @@ async def next_meeting(
             (guild_id, instant_to_db(now), None if format is None else format.value),
         )
     return None if row is None else _meeting(row)
+
+
+async def next_meeting_and_answers(
+    db: Database, guild_id: int, now: datetime
+) -> tuple[Meeting, dict[int, RsvpState]] | None:
+    """The next meeting, as :func:`next_meeting` finds it, and every member's answer to it (by user id), read
+    together so they agree."""
+    async with db.read() as conn:
+        row = await conn.fetchone(
+            f"SELECT {_COLUMNS} FROM meetings WHERE guild_id = ? AND status = 'planned' AND starts_at > ?"
+            " ORDER BY starts_at LIMIT 1",
+            (guild_id, instant_to_db(now)),
+        )
+        if row is None:
+            return None
+        answers = await conn.fetchall("SELECT user_id, state FROM rsvps WHERE meeting_id = ?", (row["id"],))
+    return _meeting(row), {answer["user_id"]: RsvpState(answer["state"]) for answer in answers}
 
 
 async def create_meetings(db: Database, new: list[NewMeeting], now: datetime) -> list[Meeting]:

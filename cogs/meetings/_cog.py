@@ -51,6 +51,7 @@ class Meetings(commands.Cog):
         self.announcer = Announcer(bot)
         self.rsvps = Rsvps(bot, self.announcer)
         self.organiser = Organiser(bot, self.announcer)
+        self.next_answers = _members.NextMeetingAnswers(bot)
         self.rounds: tuple[RoundHandler, ...] = (
             StillComing(bot),
             CheckInOpens(bot, self.announcer.refresh_now),
@@ -117,7 +118,7 @@ class Meetings(commands.Cog):
 
     @meeting.command(name="next", description=command_text("cmd.meeting.next.description"))
     async def next_meeting(self, interaction: discord.Interaction[MikroVirkBot]) -> None:
-        await _members.next_meeting(interaction)
+        await _members.next_meeting(interaction, self.next_answers)
 
     @meeting.command(name="list", description=command_text("cmd.meeting.list.description"))
     async def list_meetings(self, interaction: discord.Interaction[MikroVirkBot]) -> None:

@@ -7,7 +7,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager
 from datetime import timedelta
 
 import discord
@@ -20,8 +20,8 @@ from bot.checks import organiser_only
 from bot.client import MikroVirkBot
 from bot.logs import configure_logging
 from bot.meetings import MeetingFormat
-from db import meetings
-from db.database import Database
+from db import meetings, members
+from db.database import Connection, Database
 from db.lock import DatabaseLock, lock_path
 from tests.e2e.conftest import RunningBot, Server, settle_bot
 
@@ -106,6 +106,30 @@ async def test_meeting_next_answers_in_the_members_language(server: Server, runn
     assert "No meeting is planned yet" in english.content
     british = await server.emu.run_command(server.john, server.announcements, "meeting next", locale="en-GB")
     assert "No meeting is planned yet" in british.content
+
+
+async def test_a_command_stores_the_language_only_when_it_changed(
+    server: Server, running: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot = await running.start()
+    await settle_bot(bot)  # the start-up work's own writes are done
+    guild, john = server.guild.id, server.john.id
+    writes = 0
+    transaction = bot.db.transaction
+
+    def counting_transaction() -> AbstractAsyncContextManager[Connection]:
+        nonlocal writes
+        writes += 1
+        return transaction()
+
+    monkeypatch.setattr(bot.db, "transaction", counting_transaction)
+    await server.emu.run_command(server.john, server.announcements, "meeting next", locale="en-US")
+    assert (writes, await members.member_language(bot.db, guild, john)) == (1, "en")
+    for locale in ("en-US", "en-GB"):  # both are English: nothing to write, not even a no-op transaction
+        await server.emu.run_command(server.john, server.announcements, "meeting next", locale=locale)
+    assert writes == 1
+    await server.emu.run_command(server.john, server.announcements, "meeting next", locale="da")
+    assert (writes, await members.languages(bot.db, guild, [john])) == (2, {john: "da"})  # later DMs: Danish
 
 
 async def test_meeting_next_shows_the_meeting(server: Server, running: RunningBot) -> None:

@@ -9,11 +9,12 @@ from datetime import timedelta
 from typing import Any, cast
 
 import icalendar
+import pytest
 
 from bot.client import MikroVirkBot
 from bot.rsvp import RsvpState
 from cogs.meetings._cog import Meetings
-from db import rsvps
+from db import meetings, rsvps
 from tests.e2e.conftest import RunningBot, Server, settle_bot
 from tests.fakediscord import DEFAULT_BOT_PERMISSIONS, FakeMessage, FakeUser, Perm, iter_components
 
@@ -392,6 +393,40 @@ async def test_next_shows_my_answer_and_autocomplete_lists_coming_meetings(serve
         server.organiser, server.announcements, "meeting edit", options={"meeting": "næste møde", "venue": "X"}
     )
     assert "Jeg kender ikke mødet" in unknown.content and "næste møde" in unknown.content
+
+
+async def test_next_reads_the_database_again_only_after_a_change(
+    server: Server, running: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot = await running.start()
+    post = await create(server)
+    await settle(bot)
+    reads = 0
+    read = meetings.next_meeting_and_answers
+
+    async def counting_read(*args: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        return await read(*args)
+
+    monkeypatch.setattr(meetings, "next_meeting_and_answers", counting_read)
+
+    async def next_for(member: FakeUser, locale: str = "da") -> str:
+        return (await server.emu.run_command(member, server.announcements, "meeting next", locale=locale)).content
+
+    await next_for(server.mette)  # each member's first command stores their language: a change
+    await next_for(server.john, "en-US")
+    reads = 0
+    assert "Du har ikke svaret endnu." in await next_for(server.mette)
+    assert "You have not answered yet." in await next_for(server.john, "en-US")
+    assert reads == 0, "nothing was written since the last read"
+    await server.emu.react(server.mette, post, GOING)
+    await settle(bot)
+    assert "Dit svar: ✅ kommer." in await next_for(server.mette)
+    assert "You have not answered yet." in await next_for(server.john, "en-US")
+    assert reads == 1
+    server.clock.advance(timedelta(days=6))  # the meeting has started: it is no longer the next one
+    assert "Der er ikke planlagt noget møde" in await next_for(server.mette)
 
 
 async def test_without_manage_messages_one_answer_is_still_kept(server: Server, running: RunningBot) -> None:

@@ -6,13 +6,23 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.config import Language
 from bot.exports import attendees_csv, meetings_ics
 from bot.i18n import default_catalogue
 from bot.meetings import Meeting, MeetingFormat, MeetingStatus
-from bot.render import ProgramEntry, announcement_card, names_within
+from bot.render import (
+    ProgramEntry,
+    announcement_card,
+    local_date,
+    local_month,
+    names_within,
+    one_decimal,
+    short_date,
+)
 from bot.rsvp import Attendee, Guest, Roster, RsvpState
 
 CATALOGUE = default_catalogue()
@@ -128,3 +138,51 @@ def test_csv_lists_members_and_guests_for_excel() -> None:
     assert rows[0] == ["Name", "Discord id", "Answer", "Answered at (UTC)", "Guest of", "Business"]
     assert [row[2] for row in rows[1:]] == ["going", "waiting list", "guest"]
     assert rows[3][4] == "Host"
+
+
+@pytest.mark.parametrize(
+    ("language", "full", "short", "month"),
+    [
+        ("da", "tirsdag 1. december 2026", "1. dec.", "december 2026"),
+        ("en", "Tuesday 1 December 2026", "1 Dec", "December 2026"),
+    ],
+)
+def test_dates_as_people_write_them(language: Language, full: str, short: str, month: str) -> None:
+    local = datetime(2026, 12, 1, 17, 30, tzinfo=ZoneInfo("Europe/Copenhagen"))
+    assert (local_date(local, language), short_date(local, language)) == (full, short)
+    assert local_month(local.date(), language) == month
+
+
+def test_every_day_and_month_name_in_both_languages() -> None:
+    week = [datetime(2026, 1, 5) + timedelta(days=day) for day in range(7)]  # Monday 5 January 2026 on
+    firsts = [datetime(2026, month, 1) for month in range(1, 13)]
+
+    def names(words: list[str]) -> str:
+        return " ".join(words)
+
+    assert names([local_date(day, "da").split()[0] for day in week]) == (
+        "mandag tirsdag onsdag torsdag fredag lørdag søndag"
+    )
+    assert names([local_date(day, "en").split()[0] for day in week]) == (
+        "Monday Tuesday Wednesday Thursday Friday Saturday Sunday"
+    )
+    assert names([local_month(day.date(), "da").split()[0] for day in firsts]) == (
+        "januar februar marts april maj juni juli august september oktober november december"
+    )
+    assert names([local_month(day.date(), "en").split()[0] for day in firsts]) == (
+        "January February March April May June July August September October November December"
+    )
+    assert names([short_date(day, "da").split()[1] for day in firsts]) == (
+        "jan. feb. mar. apr. maj jun. jul. aug. sep. okt. nov. dec."
+    )
+    assert (
+        names([short_date(day, "en").split()[1] for day in firsts])
+        == "Jan Feb Mar Apr May Jun Jul Aug Sept Oct Nov Dec"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "danish", "english"), [(4.25, "4,3", "4.3"), (3, "3,0", "3.0"), (10, "10,0", "10.0"), (None, "—", "—")]
+)
+def test_one_decimal_uses_the_languages_decimal_mark(value: float | None, danish: str, english: str) -> None:
+    assert (one_decimal(value, "da"), one_decimal(value, "en")) == (danish, english)
