@@ -24,7 +24,8 @@ import discord
 from bot.backups import describe_last_backup
 from bot.client import HEARTBEAT_INTERVAL, MikroVirkBot, discover_extensions
 from bot.clock import system_clock
-from bot.config import TOKEN_ENV, Config, ConfigError, format_offset, load_config, load_token
+from bot.config import TOKEN_ENV, Config, ConfigError, load_config, load_token
+from bot.durations import format_offset
 from bot.logs import configure_logging
 from bot.setup_wizard import add_setup_arguments, setup_command
 from db.database import backup, bundled_migrations

@@ -7,7 +7,6 @@ Every problem becomes a :class:`ConfigError` that names the offending key and sa
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,12 +15,11 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.durations import format_offset, parse_clock_time, parse_offset
+
 TOKEN_ENV = "DISCORD_TOKEN"
 Language = Literal["da", "en"]
 LANGUAGES: tuple[Language, ...] = ("da", "en")
-
-_OFFSET_RE = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
-_TIME_RE = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 
 
 class ConfigError(Exception):
@@ -96,6 +94,15 @@ class BackupConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PrivacyConfig:
+    controller: str | None = None  # who is responsible for members' data (shown by /privacy show)
+    contact: str | None = None  # how members reach them, e.g. an e-mail address
+    keep_after_leave: timedelta = timedelta(days=90)  # a member who left is erased this long after, unless they rejoin
+    keep_comments: timedelta = timedelta(days=730)  # feedback comments are deleted this long after they were written
+    keep_history: timedelta = timedelta(days=1095)  # answers and attendance of older meetings are made anonymous
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     discord: DiscordConfig
     network: NetworkConfig
@@ -106,6 +113,7 @@ class Config:
     program: ProgramConfig = ProgramConfig()
     feedback: FeedbackConfig = FeedbackConfig()
     backup: BackupConfig = BackupConfig(timedelta(days=1), 14, Path("backups"))
+    privacy: PrivacyConfig = PrivacyConfig()
 
 
 _KNOWN_KEYS: dict[str, frozenset[str]] = {
@@ -117,39 +125,10 @@ _KNOWN_KEYS: dict[str, frozenset[str]] = {
     "feedback": frozenset({"after_end", "open_for", "topics_channel_id"}),
     "program": frozenset({"intro_slots", "intro_minutes", "newcomer_days", "intro_invite_before", "brief_before"}),
     "backup": frozenset({"every", "keep", "dir"}),
+    "privacy": frozenset({"controller", "contact", "keep_after_leave", "keep_comments", "keep_history"}),
 }
 
-_ID_FIX = (
-    "Set it to the numeric id: in Discord turn on Settings → Advanced → Developer Mode, then right-click "
-    "the {what} and choose 'Copy ID'."
-)
-
-
-def parse_offset(text: str) -> timedelta:
-    """Parse a reminder offset such as ``7d``, ``24h`` or ``90m``."""
-    match = _OFFSET_RE.match(text)
-    if match is None:
-        raise ValueError(text)
-    amount, unit = int(match.group(1)), match.group(2)
-    return {"d": timedelta(days=amount), "h": timedelta(hours=amount), "m": timedelta(minutes=amount)}[unit]
-
-
-def format_offset(offset: timedelta) -> str:
-    """The inverse of :func:`parse_offset`: ``7d``, ``36h`` or ``90m``."""
-    minutes = offset // timedelta(minutes=1)
-    if minutes % (24 * 60) == 0:
-        return f"{minutes // (24 * 60)}d"
-    if minutes % 60 == 0:
-        return f"{minutes // 60}h"
-    return f"{minutes}m"
-
-
-def parse_clock_time(text: str) -> time:
-    """Parse a wall-clock time written ``17:30`` or ``17.30``."""
-    match = _TIME_RE.match(text)
-    if match is None:
-        raise ValueError(text)
-    return time(int(match.group(1)), int(match.group(2)))
+_ID_FIX = "Run `python -m bot setup` to pick the {what} by name (it writes the id), or paste its id from Discord."
 
 
 def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -335,6 +314,18 @@ def _feedback(data: Mapping[str, Any]) -> FeedbackConfig:
     )
 
 
+def _privacy(data: Mapping[str, Any]) -> PrivacyConfig:
+    table = _table(data, "privacy") if "privacy" in data else {}
+    day, ten_years = timedelta(days=1), timedelta(days=3653)
+    return PrivacyConfig(
+        controller=_text(table, "privacy", "controller", "-", max_len=200) if "controller" in table else None,
+        contact=_text(table, "privacy", "contact", "-", max_len=200) if "contact" in table else None,
+        keep_after_leave=_duration(table, "keep_after_leave", "90d", day, ten_years, "privacy"),
+        keep_comments=_duration(table, "keep_comments", "730d", day, ten_years, "privacy"),
+        keep_history=_duration(table, "keep_history", "1095d", timedelta(days=30), ten_years, "privacy"),
+    )
+
+
 def _backup(data: Mapping[str, Any], base: Path) -> BackupConfig:
     table = _table(data, "backup") if "backup" in data else {}
     # Retries of a failed backup take 15 minutes; an hour apart they never overlap the next one.
@@ -366,6 +357,7 @@ def parse_config(data: Mapping[str, Any], source: Path) -> Config:
         program=_program(data),
         feedback=_feedback(data),
         backup=_backup(data, source.parent),
+        privacy=_privacy(data),
     )
 
 

@@ -15,13 +15,14 @@ from datetime import time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.config import LANGUAGES, Config, format_offset, parse_clock_time, parse_offset
+from bot.config import LANGUAGES, Config
+from bot.durations import format_offset, parse_clock_time, parse_offset
 
 MAX_REMINDER_OFFSETS = 5
 SHORTEST_OFFSET = timedelta(minutes=1)
 LONGEST_OFFSET = timedelta(days=60)
 MAX_NAME = 100
-MAX_VENUE = 200
+MAX_VENUE = 200  # also the longest controller or contact text
 
 
 class SettingKey(enum.StrEnum):
@@ -39,6 +40,8 @@ class SettingKey(enum.StrEnum):
     REMINDER_OFFSETS = "reminders.offsets"
     MONTHLY_DAY = "reminders.monthly_day"
     MONTHLY_TIME = "reminders.monthly_time"
+    PRIVACY_CONTROLLER = "privacy.controller"
+    PRIVACY_CONTACT = "privacy.contact"
 
     @property
     def section(self) -> str:
@@ -179,6 +182,8 @@ _PARSERS: dict[SettingKey, Callable[[str], Any]] = {
     SettingKey.REMINDER_OFFSETS: parse_offsets,
     SettingKey.MONTHLY_DAY: _monthly_day,
     SettingKey.MONTHLY_TIME: _clock_time(SettingKey.MONTHLY_TIME),
+    SettingKey.PRIVACY_CONTROLLER: _text(SettingKey.PRIVACY_CONTROLLER, MAX_VENUE),
+    SettingKey.PRIVACY_CONTACT: _text(SettingKey.PRIVACY_CONTACT, MAX_VENUE),
 }
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.config import LANGUAGES, TOKEN_ENV, ConfigError, parse_clock_time
+from bot.config import LANGUAGES, TOKEN_ENV, ConfigError
+from bot.durations import parse_clock_time
 
 if TYPE_CHECKING:
     from tomlkit.items import Table as TomlTable

@@ -176,7 +176,8 @@ async def answers(db: Database, guild_id: int) -> list[PollAnswer]:
         PollAnswer(
             meeting_start=optional_instant_from_db(row["starts_at"]),
             question=row["question"],
-            member=None if row["anonymous"] else (row["name"] or str(row["user_id"])),
+            # An erased member's answer keeps its rating under a negative id that names nobody.
+            member=None if row["anonymous"] or row["user_id"] < 0 else (row["name"] or str(row["user_id"])),
             rating=row["rating"],
             option=row["label"],
             comment=row["comment"],

@@ -186,14 +186,15 @@ async def roster(db: Database, meeting_id: int) -> Roster:
             "SELECT r.user_id, r.state, r.changed_at, coalesce(mb.display_name, '') AS name"
             " FROM rsvps r JOIN meetings m ON m.id = r.meeting_id"
             " LEFT JOIN members mb ON mb.guild_id = m.guild_id AND mb.user_id = r.user_id"
-            " WHERE r.meeting_id = ? ORDER BY coalesce(r.waiting_since, r.changed_at), r.user_id",
+            # An erased member's row of a past meeting keeps its count under a negative id; no list names it.
+            " WHERE r.meeting_id = ? AND r.user_id > 0 ORDER BY coalesce(r.waiting_since, r.changed_at), r.user_id",
             (meeting_id,),
         )
         guest_rows = await conn.fetchall(
             "SELECT g.id, g.meeting_id, g.host_user_id, g.name, g.business, coalesce(mb.display_name, '') AS host_name"
             " FROM guests g JOIN meetings m ON m.id = g.meeting_id"
             " LEFT JOIN members mb ON mb.guild_id = m.guild_id AND mb.user_id = g.host_user_id"
-            " WHERE g.meeting_id = ? ORDER BY g.id",
+            " WHERE g.meeting_id = ? AND g.host_user_id > 0 ORDER BY g.id",
             (meeting_id,),
         )
     by_state: dict[RsvpState, list[Attendee]] = {state: [] for state in RsvpState}

@@ -44,6 +44,14 @@ class Topics(commands.Cog):
 
     topic_group = app_commands.Group(name="topic", description=command_text("cmd.topic.description"), guild_only=True)
 
+    def __init__(self, bot: MikroVirkBot) -> None:
+        self.bot = bot
+
+    @commands.Cog.listener()
+    async def on_topic_outdated(self, topic_id: int) -> None:
+        """A vote or the author of an idea was erased: its post shows the new count, and no name."""
+        await _topics.refresh_post(self.bot, topic_id)
+
     @app_commands.command(name="suggest", description=command_text("cmd.suggest.description"))
     @app_commands.describe(topic=command_text("cmd.suggest.option_topic"))
     @app_commands.guild_only()

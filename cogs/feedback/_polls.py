@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import discord
 
 from bot.client import MikroVirkBot
-from bot.config import parse_offset
+from bot.durations import parse_offset
 from bot.errors import UserFacingError
 from bot.feedback import bar
 from bot.i18n import msgkey

@@ -97,6 +97,22 @@ async def suggest(interaction: discord.Interaction[MikroVirkBot], topic: str) ->
     )
 
 
+async def refresh_post(bot: MikroVirkBot, topic_id: int) -> None:
+    """The idea's post after a vote was erased (the count) or its author was (the name goes, the idea stays)."""
+    idea = await topics.get(bot.db, bot.config.discord.guild_id, topic_id)
+    if idea is None or idea.channel_id is None or idea.message_id is None:
+        return
+    post = bot.get_partial_messageable(idea.channel_id).get_partial_message(idea.message_id)
+    view = upvote_view(idea.id, idea.votes)
+    try:
+        if idea.author_id == 0:
+            await post.edit(content=bot.public_text("topics.post_anonymous", topic=idea.text), view=view)
+        else:
+            await post.edit(view=view)
+    except discord.NotFound:
+        log.info("topic post gone", extra={"topic_id": topic_id})
+
+
 async def most_wanted(interaction: discord.Interaction[MikroVirkBot]) -> None:
     """``/topics``: the ideas with the most votes, privately."""
     bot = interaction.client

@@ -92,6 +92,14 @@ class Meetings(commands.Cog):
             self.rsvps.tell_promoted(meeting, user_ids)
 
     @commands.Cog.listener()
+    async def on_member_reactions_erased(self, user_id: int, reactions: tuple[tuple[int, str], ...]) -> None:
+        """An erased member's answer reactions are taken back where the bot may, so the post shows no trace."""
+        for meeting_id, emoji in reactions:
+            meeting = await meetings.get_meeting(self.bot.db, self.bot.config.discord.guild_id, meeting_id)
+            if meeting is not None:
+                self.announcer.remove_reaction(meeting, emoji, user_id)
+
+    @commands.Cog.listener()
     async def on_announcement_outdated(self, meeting_id: int) -> None:
         """Something the post shows changed (answers, guests, the program, a planned topic)."""
         self.announcer.request_refresh(meeting_id)

@@ -14,7 +14,7 @@ from bot.render import meeting_label
 from bot.rsvp import RSVP_EMOJIS, RsvpChange, RsvpState, choice_for_emoji
 from bot.services.dm import DmMessage
 from cogs.meetings._announce import Announcer
-from db import meetings, rsvps
+from db import meetings, privacy, rsvps
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,16 @@ class Rsvps:
             await self.announcer.repost(meeting)
             return
         actual, names = await self._reactions_on(message)
+        # Reactions of members who left, or were erased after the post went up, are not answers to learn back.
+        guild = message.guild
+        erased = await privacy.erased_since_posted(
+            self.bot.db, meeting.guild_id, meeting.id, {user_id for user_id, _ in actual}
+        )
+        actual = {
+            (user_id, emoji)
+            for user_id, emoji in actual
+            if user_id not in erased and (guild is None or not guild.chunked or guild.get_member(user_id) is not None)
+        }
         observed = await rsvps.observed_reactions(self.bot.db, meeting.id)
         now = self.bot.clock()
         changes: list[RsvpChange] = []

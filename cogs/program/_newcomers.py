@@ -19,14 +19,21 @@ from bot.rounds import Outcome, Round, RoundKind
 from bot.services.dm import DmMessage, DmOutcome
 from cogs._interactions import IdButton, answers_errors
 from cogs._rounds import MeetingRound
-from db import meetings, members, program, rounds
+from db import meetings, members, privacy, program, rounds
 
 log = logging.getLogger(__name__)
 
 
 async def record_members(bot: MikroVirkBot, guild: discord.Guild) -> None:
     """At start: join dates of everyone in the server (the members intent delivers them)."""
-    joins = [(m.id, m.joined_at, m.display_name) for m in guild.members if not m.bot and m.joined_at is not None]
+    people = [m for m in guild.members if not m.bot and m.joined_at is not None]
+    # A member erased since they joined stays erased: their join date is not learnt back from Discord.
+    erased = await privacy.erased_at(bot.db, guild.id, {m.id for m in people})
+    joins = [
+        (m.id, m.joined_at, m.display_name)
+        for m in people
+        if m.joined_at is not None and not (m.id in erased and m.joined_at <= erased[m.id])
+    ]
     await members.record_joins(bot.db, guild.id, joins, bot.clock())
     log.info("join dates recorded", extra={"members": len(joins)})
 

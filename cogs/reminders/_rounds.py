@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.config import LANGUAGES, Language, format_offset
+from bot.config import LANGUAGES, Language
+from bot.durations import format_offset
 from bot.i18n import msgkey
 from bot.meetings import Meeting
 from bot.reminders import is_late, monthly_subject, next_monthly, reminder_due, wording

@@ -207,6 +207,21 @@ class Settings(commands.Cog):
         }
         await self._apply(interaction, {key: _parsed(key, text) for key, text in typed.items() if text is not None})
 
+    @settings_group.command(name="privacy", description=command_text("cmd.settings.privacy.description"))
+    @app_commands.describe(
+        controller=command_text("cmd.settings.option_controller"),
+        contact=command_text("cmd.settings.option_contact"),
+    )
+    @organiser_only()
+    async def privacy(
+        self,
+        interaction: discord.Interaction[MikroVirkBot],
+        controller: Range[str, 1, 200] | None = None,
+        contact: Range[str, 1, 200] | None = None,
+    ) -> None:
+        typed = {SettingKey.PRIVACY_CONTROLLER: controller, SettingKey.PRIVACY_CONTACT: contact}
+        await self._apply(interaction, {key: _parsed(key, text) for key, text in typed.items() if text is not None})
+
     @settings_group.command(name="reset", description=command_text("cmd.settings.reset.description"))
     @app_commands.describe(key=command_text("cmd.settings.option_key"))
     @app_commands.choices(key=KEY_CHOICES)

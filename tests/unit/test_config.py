@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.config import ConfigError, format_offset, load_config, load_token, parse_config, parse_offset
+from bot.config import ConfigError, load_config, load_token, parse_config
+from bot.durations import format_offset, parse_offset
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import format_offset
+from bot.durations import format_offset
 from bot.reminders import is_late, monthly_subject, next_monthly, reminder_due, wording
 
 CPH = ZoneInfo("Europe/Copenhagen")
