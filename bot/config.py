@@ -103,6 +103,12 @@ class PrivacyConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ProfilesConfig:
+    suggest_before: timedelta = timedelta(days=1)  # when members going get "worth meeting" DMs before a meeting
+    trades: tuple[str, ...] = ()  # the trades members choose from; empty: the default list (bot.profiles)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     discord: DiscordConfig
     network: NetworkConfig
@@ -113,6 +119,7 @@ class Config:
     program: ProgramConfig = ProgramConfig()
     feedback: FeedbackConfig = FeedbackConfig()
     backup: BackupConfig = BackupConfig(timedelta(days=1), 14, Path("backups"))
+    profiles: ProfilesConfig = ProfilesConfig()
     privacy: PrivacyConfig = PrivacyConfig()
 
 
@@ -125,6 +132,7 @@ _KNOWN_KEYS: dict[str, frozenset[str]] = {
     "feedback": frozenset({"after_end", "open_for", "topics_channel_id"}),
     "program": frozenset({"intro_slots", "intro_minutes", "newcomer_days", "intro_invite_before", "brief_before"}),
     "backup": frozenset({"every", "keep", "dir"}),
+    "profiles": frozenset({"suggest_before", "trades"}),
     "privacy": frozenset({"controller", "contact", "keep_after_leave", "keep_comments", "keep_history"}),
 }
 
@@ -326,6 +334,23 @@ def _privacy(data: Mapping[str, Any]) -> PrivacyConfig:
     )
 
 
+def _profiles(data: Mapping[str, Any]) -> ProfilesConfig:
+    table = _table(data, "profiles") if "profiles" in data else {}
+    trades = table.get("trades", [])
+    names = [t.strip() for t in trades if isinstance(t, str)] if isinstance(trades, list) else []
+    # Discord offers at most 25 choices while a member types: the list, and "other" for the member's own words.
+    fine = isinstance(trades, list) and len(names) == len(trades) <= 24 and all(0 < len(n) <= 40 for n in names)
+    if not fine or len({name.casefold() for name in names}) < len(names):
+        raise ConfigError(
+            "profiles.trades",
+            f"must be a list of at most 24 different trade names of 1-40 characters, not {trades!r}.",
+            'E.g. trades = ["bookkeeping", "crafts", "Fiskeri"]; leave it out for the default list.',
+        )
+    return ProfilesConfig(
+        _duration(table, "suggest_before", "1d", timedelta(hours=1), timedelta(days=14), "profiles"), tuple(names)
+    )
+
+
 def _backup(data: Mapping[str, Any], base: Path) -> BackupConfig:
     table = _table(data, "backup") if "backup" in data else {}
     # Retries of a failed backup take 15 minutes; an hour apart they never overlap the next one.
@@ -357,6 +382,7 @@ def parse_config(data: Mapping[str, Any], source: Path) -> Config:
         program=_program(data),
         feedback=_feedback(data),
         backup=_backup(data, source.parent),
+        profiles=_profiles(data),
         privacy=_privacy(data),
     )
 

@@ -34,6 +34,7 @@ DATA_KIND_KEYS: dict[str, str] = {
     "meetings": msgkey("privacy.kind.meetings"),
     "polls": msgkey("privacy.kind.polls"),
     "settings": msgkey("privacy.kind.settings"),
+    "profiles": msgkey("privacy.kind.profiles"),
 }
 
 

@@ -27,6 +27,7 @@ class RoundKind(enum.StrEnum):
     CHANGE_NOTICE = "change_notice"  # a new time or place: the event, the post and a DM to those who answered
     EVENT_SYNC = "event_sync"  # another edit: the Discord event follows the meeting
     BACKUP = "backup"  # no meeting; subject: the due moment in UTC, e.g. "2026-11-27T09:00:00+00:00"
+    SUGGESTIONS = "suggestions"  # "worth meeting" DMs to members going who have a profile
     LEAVER_ERASURE = "leaver_erasure"  # no meeting; subject: the leaver row's id (never the member's id)
     RETENTION = "retention"  # no meeting; subject: the local date of the daily run
 

@@ -52,6 +52,17 @@ async def set_dm_reminders(db: Database, guild_id: int, user_id: int, enabled: b
         )
 
 
+async def set_dm_suggestions(db: Database, guild_id: int, user_id: int, enabled: bool, now: datetime) -> None:
+    """Turn the member's "worth meeting" DMs before meetings on or off (on by default)."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO members (guild_id, user_id, dm_suggestions, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (guild_id, user_id) DO UPDATE SET dm_suggestions = excluded.dm_suggestions,"
+            " updated_at = excluded.updated_at",
+            (guild_id, user_id, int(enabled), instant_to_db(now)),
+        )
+
+
 async def without_dm_reminders(db: Database, guild_id: int, user_ids: list[int]) -> set[int]:
     """Which of these members turned reminder DMs off (everyone else gets them: the default is on)."""
     if not user_ids:

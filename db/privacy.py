@@ -40,6 +40,7 @@ PERSONAL_COLUMNS: dict[str, str] = {
     "meetings": "created_by",
     "polls": "created_by",
     "settings": "changed_by",
+    "profiles": "user_id",
 }
 
 # A fresh random negative id per row: it keeps a past row counted without naming anyone (Discord ids are positive).
@@ -184,7 +185,7 @@ async def erase_member(db: Database, guild_id: int, user_id: int, now: datetime,
         counts["round_deliveries"] = await conn.execute(
             f"UPDATE round_deliveries SET user_id = {_ANONYMOUS} WHERE user_id = ?", (user_id,)
         )
-        for table in ("members", "dm_channels", "announcement_reactions", "leavers"):
+        for table in ("members", "dm_channels", "announcement_reactions", "leavers", "profiles"):
             counts[table] = await conn.execute(f"DELETE FROM {table} WHERE {PERSONAL_COLUMNS[table]} = ?", (user_id,))
         for table in ("meetings", "polls", "settings"):
             counts[table] = await conn.execute(

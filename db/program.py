@@ -193,6 +193,18 @@ async def has_presented(db: Database, guild_id: int, user_id: int, now: datetime
     return found is not None
 
 
+async def coming_intros(db: Database, guild_id: int, user_id: int, now: datetime) -> list[int]:
+    """The coming meetings where the member presents as a newcomer (their post shows the member's business)."""
+    async with db.read() as conn:
+        rows = await conn.fetchall(
+            "SELECT m.id FROM program_slots s JOIN meetings m ON m.id = s.meeting_id"
+            " WHERE m.guild_id = ? AND s.user_id = ? AND s.kind = 'intro' AND s.status = 'confirmed'"
+            " AND m.starts_at > ? ORDER BY m.id",
+            (guild_id, user_id, instant_to_db(now)),
+        )
+    return [row["id"] for row in rows]
+
+
 async def intro_signup(db: Database, meeting_id: int, user_id: int) -> Volunteer | None:
     async with db.read() as conn:
         row = await conn.fetchone(

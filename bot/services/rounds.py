@@ -300,6 +300,7 @@ KIND_NAME_KEYS = {
     RoundKind.CHANGE_NOTICE: msgkey("round.kind.change_notice"),
     RoundKind.EVENT_SYNC: msgkey("round.kind.event_sync"),
     RoundKind.BACKUP: msgkey("round.kind.backup"),
+    RoundKind.SUGGESTIONS: msgkey("profiles.round_kind"),
     RoundKind.LEAVER_ERASURE: msgkey("round.kind.leaver_erasure"),
     RoundKind.RETENTION: msgkey("round.kind.retention"),
 }

@@ -13,12 +13,14 @@ import discord
 
 from bot.coalesce import Coalescer
 from bot.meetings import Meeting, MeetingStatus, checkin_open
+from bot.profiles import business_line
+from bot.program import SlotKind
 from bot.render import FORMAT_KEYS, ProgramEntry, announcement_card, clip
 from bot.rsvp import RSVP_EMOJIS, emoji_for_state
 from cogs._embeds import card_embed
 from cogs.meetings._checkin import CheckInButton
 from cogs.meetings._guests import CalendarButton, GuestsButton
-from db import meetings, program, rsvps, topics
+from db import meetings, profiles, program, rsvps, topics
 
 if TYPE_CHECKING:
     from bot.client import MikroVirkBot
@@ -162,10 +164,16 @@ class Announcer:
 
     async def render(self, meeting: Meeting) -> tuple[discord.Embed, discord.ui.View | None]:
         roster = await rsvps.roster(self.bot.db, meeting.id)
-        entries = [
-            ProgramEntry(slot.kind, slot.name, slot.topic) for slot in await program.confirmed(self.bot.db, meeting.id)
-        ]
         language = self.bot.config.network.language
+        slots = await program.confirmed(self.bot.db, meeting.id)
+        # A newcomer who has a profile presents with their business and trade.
+        intros = [slot.user_id for slot in slots if slot.kind is SlotKind.INTRO]
+        businesses = await profiles.of_members(self.bot.db, meeting.guild_id, intros)
+        entries = []
+        for slot in slots:
+            business = businesses.get(slot.user_id)
+            topic = slot.topic or (business_line(business, language, self.bot.catalogue) if business else None)
+            entries.append(ProgramEntry(slot.kind, slot.name, topic))
         wanted = await topics.planned_for(self.bot.db, meeting.id)
         embed = card_embed(announcement_card(meeting, roster, entries, language, self.bot.catalogue, wanted))
         if meeting.status is MeetingStatus.CANCELLED:

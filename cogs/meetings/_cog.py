@@ -17,7 +17,7 @@ from bot.rsvp import RsvpChange
 from bot.translator import command_text
 from cogs._arguments import AnyMeeting, ComingMeeting
 from cogs._rounds import RoundHandler
-from cogs.meetings import _members
+from cogs.meetings import _members, _who
 from cogs.meetings._announce import Announcer
 from cogs.meetings._checkin import CheckInCloses, CheckInOpens, check_in_member
 from cogs.meetings._guests import send_calendar
@@ -131,6 +131,13 @@ class Meetings(commands.Cog):
     @meeting.command(name="list", description=command_text("cmd.meeting.list.description"))
     async def list_meetings(self, interaction: discord.Interaction[MikroVirkBot]) -> None:
         await _members.list_meetings(interaction)
+
+    @meeting.command(name="who", description=command_text("cmd.meeting.who.description"))
+    @app_commands.describe(meeting=command_text("cmd.meeting.option_meeting"))
+    async def who(
+        self, interaction: discord.Interaction[MikroVirkBot], meeting: Transform[Meeting, ComingMeeting]
+    ) -> None:
+        await _who.who(interaction, meeting)
 
     # -- organisers ---------------------------------------------------------------------------------------------------
 

@@ -56,10 +56,14 @@ async def welcome(bot: MikroVirkBot, member: discord.Member) -> None:
         else text(language, "welcome.no_next")
     )
     network = bot.config.network.name
-    outcome, _ = await bot.dm.send(member.id, DmMessage(text(language, "welcome.dm", network=network, next=next_line)))
+    # The network is about being seen: the welcome asks for the business profile straight away.
+    profile = text(language, "profiles.welcome_invite")
+    welcome_dm = text(language, "welcome.dm", network=network, next=next_line)
+    outcome, _ = await bot.dm.send(member.id, DmMessage(f"{welcome_dm}\n\n{profile}"))
     if outcome is not DmOutcome.SENT:
         channel = bot.get_partial_messageable(bot.config.discord.announcements_channel_id)
         greeting = text(language, "welcome.channel", mention=member.mention, network=network, next=next_line)
+        greeting += f"\n{profile}"
         await channel.send(greeting, allowed_mentions=discord.AllowedMentions(users=[member]))
     log.info("newcomer welcomed", extra={"user_id": member.id, "by_dm": outcome is DmOutcome.SENT})
 
