@@ -17,8 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-
-import snowballstemmer
+from typing import Any
 
 # Up to three people per member: a short DM that one evening can live up to.
 SUGGESTIONS = 3
@@ -28,8 +27,6 @@ NEWCOMER_BONUS = 1.5
 PREFIX_MIN = 3
 
 _WORD = re.compile(r"[^\W\d_]+")
-_DANISH = snowballstemmer.stemmer("danish")
-_ENGLISH = snowballstemmer.stemmer("english")
 
 # Snowball's Danish list, the most common English function words, and the filler every business profile has.
 _DANISH_STOP = (
@@ -57,10 +54,19 @@ class Word:
     stems: frozenset[str]  # its Danish and English stems
 
 
+@lru_cache(maxsize=1)
+def _stemmers() -> tuple[Any, Any]:
+    # Importing snowballstemmer loads every language it has: only when a profile is first matched or searched.
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("danish"), snowballstemmer.stemmer("english")
+
+
 @lru_cache(maxsize=50_000)
 def stems_of(word: str) -> frozenset[str]:
     """The Danish and the English stem of a lower-case word (one entry when they agree)."""
-    return frozenset((str(_DANISH.stemWord(word)), str(_ENGLISH.stemWord(word))))
+    danish, english = _stemmers()
+    return frozenset((str(danish.stemWord(word)), str(english.stemWord(word))))
 
 
 def words(text: str) -> list[Word]:

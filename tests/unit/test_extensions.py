@@ -46,14 +46,14 @@ async def test_extensions_load_with_unique_translated_commands(tmp_path: Path) -
 
 
 def test_heavy_libraries_are_not_loaded_at_start() -> None:
-    """matplotlib (~37 MB) and icalendar (~4 MB) load with the first chart or calendar file someone asks for; Babel
-    is not used at all (its locale data cost ~6 MB for a few day and month names)."""
+    """matplotlib (~37 MB), icalendar (~4 MB), tomlkit and the stemmers load with the first chart, calendar file,
+    setup or profile match someone asks for; Babel is not used at all (its locale data cost ~6 MB for a few names)."""
     code = (
         "import sys, importlib\n"
         "import bot.__main__\n"
         "from bot.client import discover_extensions\n"
         "for name in discover_extensions(): importlib.import_module(name)\n"
-        "print(sorted({'matplotlib', 'icalendar', 'babel'} & sys.modules.keys()))\n"
+        "print(sorted({'matplotlib', 'icalendar', 'babel', 'tomlkit', 'snowballstemmer'} & sys.modules.keys()))\n"
     )
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
