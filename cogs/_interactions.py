@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import discord
@@ -80,3 +80,41 @@ def clean_text(value: str | None, limit: int, field: str) -> str | None:
     if len(text) > limit:
         raise UserFacingError("errors.too_long", field=field, limit=limit, length=len(text))
     return text
+
+
+class Confirmation(discord.ui.View):
+    """Confirm or Cancel under an ephemeral preview (a season to create, data to erase): only the person who asked
+    can press, and only once. Cancel replaces the preview with the ``cancelled_key`` text."""
+
+    def __init__(
+        self,
+        asked_by: int,
+        labels: tuple[str, str],
+        on_confirm: Callable[[discord.Interaction[Any]], Awaitable[None]],
+        *,
+        cancelled_key: str,
+        confirm_style: discord.ButtonStyle = discord.ButtonStyle.success,
+        confirm_emoji: str = "✅",
+    ) -> None:
+        super().__init__(timeout=600)
+        self.asked_by = asked_by
+        self._on_confirm = on_confirm
+        self._cancelled_key = cancelled_key
+        self.confirm.label, self.cancel.label = labels
+        self.confirm.style, self.confirm.emoji = confirm_style, confirm_emoji
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        return interaction.user.id == self.asked_by
+
+    @discord.ui.button()
+    @answers_errors
+    async def confirm(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await self._on_confirm(interaction)
+
+    @discord.ui.button(style=discord.ButtonStyle.secondary, emoji="✖️")
+    @answers_errors
+    async def cancel(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
+        self.stop()
+        bot: MikroVirkBot = interaction.client
+        await interaction.response.edit_message(content=bot.text_for(interaction, self._cancelled_key), view=None)

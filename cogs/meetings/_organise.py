@@ -27,7 +27,7 @@ from bot.render import EMBED_FIELD_VALUE_MAX, FORMAT_KEYS, clip, local_date, mee
 from bot.rounds import RoundKind
 from bot.translator import command_text
 from cogs._embeds import BRAND_COLOUR
-from cogs._interactions import answers_errors, clean_text
+from cogs._interactions import Confirmation, clean_text
 from cogs.meetings._announce import Announcer
 from cogs.meetings._notices import answered
 from db import meetings, rsvps
@@ -78,33 +78,6 @@ class MeetingFields:
 
 def date_error(error: DateInputError) -> UserFacingError:
     return UserFacingError(DATE_PROBLEM_KEYS[error.problem], typed=error.text)
-
-
-class PlanConfirmation(discord.ui.View):
-    """Confirm or drop a previewed season; only the organiser who planned it can press the buttons."""
-
-    def __init__(self, organiser_id: int, confirm_label: str, cancel_label: str, on_confirm: Any) -> None:
-        super().__init__(timeout=600)
-        self.organiser_id = organiser_id
-        self._on_confirm = on_confirm
-        self.confirm.label = confirm_label
-        self.drop.label = cancel_label
-
-    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        return interaction.user.id == self.organiser_id
-
-    @discord.ui.button(style=discord.ButtonStyle.success, emoji="✅")
-    @answers_errors
-    async def confirm(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
-        self.stop()
-        await self._on_confirm(interaction)
-
-    @discord.ui.button(style=discord.ButtonStyle.secondary, emoji="✖️")
-    @answers_errors
-    async def drop(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
-        self.stop()
-        bot: MikroVirkBot = interaction.client
-        await interaction.response.edit_message(content=bot.text_for(interaction, "plan.dropped"), view=None)
 
 
 class Organiser:
@@ -206,9 +179,8 @@ class Organiser:
                 content=self._text(language, "plan.created", count=len(created))
             )
 
-        view = PlanConfirmation(
-            interaction.user.id, self._text(language, "plan.confirm"), self._text(language, "plan.cancel"), confirm
-        )
+        labels = (self._text(language, "plan.confirm"), self._text(language, "plan.cancel"))
+        view = Confirmation(interaction.user.id, labels, confirm, cancelled_key=msgkey("plan.dropped"))
         await interaction.response.send_message(preview, view=view, ephemeral=True)
 
     def _plan_preview(

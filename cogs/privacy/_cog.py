@@ -24,7 +24,8 @@ from bot.i18n import msgkey
 from bot.privacy import export_file
 from bot.translator import command_text
 from cogs._embeds import BRAND_COLOUR
-from cogs.privacy._erase import ConfirmErasure, data_lines, erase, follow_up
+from cogs._interactions import Confirmation
+from cogs.privacy._erase import data_lines, erase, follow_up
 from cogs.privacy._rounds import LeaverErasure
 from db import privacy
 
@@ -168,7 +169,14 @@ class Privacy(commands.Cog):
                 )
 
         labels = (self._text(language, "privacy.confirm"), self._text(language, "privacy.cancel"))
-        view = ConfirmErasure(interaction.user.id, labels, confirmed)
+        view = Confirmation(
+            interaction.user.id,
+            labels,
+            confirmed,
+            cancelled_key=msgkey("privacy.forget_cancelled"),
+            confirm_style=discord.ButtonStyle.danger,
+            confirm_emoji="🗑️",
+        )
         await interaction.response.send_message(preview, view=view, ephemeral=True)
 
     # -- members who leave --------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Erasing a member: the confirmation, the one transaction, and what follows on Discord.
+"""Erasing a member: the one transaction, and what follows on Discord.
 
 The same follow-up serves ``/forget``, an organiser's ``/privacy forget`` and the erasure of a member who left:
 posts show the seats freed and the waiting list moved up, those moved up are told, the member's reactions are taken
@@ -8,8 +8,7 @@ back where the bot may, their topic posts go, and the organisers learn of a conf
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 import discord
 
@@ -17,13 +16,10 @@ from bot.client import MikroVirkBot
 from bot.config import Language
 from bot.privacy import summary_counts
 from bot.render import meeting_label
-from cogs._interactions import answers_errors
 from db import meetings, privacy
 from db.privacy import Erasure
 
 log = logging.getLogger(__name__)
-
-CONFIRM_TIMEOUT_SECONDS = 300
 
 
 def data_lines(bot: MikroVirkBot, language: Language, rows_per_table: Mapping[str, int]) -> str:
@@ -78,36 +74,3 @@ async def _tell_freed_slots(bot: MikroVirkBot, erasure: Erasure) -> None:
                     meeting=meeting_label(meeting, language, bot.catalogue),
                 )
             )
-
-
-class ConfirmErasure(discord.ui.View):
-    """Confirm or Cancel under the preview; only the person who asked can press them, and only once."""
-
-    def __init__(
-        self,
-        asked_by: int,
-        labels: tuple[str, str],
-        on_confirm: Callable[[discord.Interaction[MikroVirkBot]], Awaitable[None]],
-    ) -> None:
-        super().__init__(timeout=CONFIRM_TIMEOUT_SECONDS)
-        self.asked_by = asked_by
-        self._on_confirm = on_confirm
-        self.confirm.label, self.cancel.label = labels
-
-    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
-        return interaction.user.id == self.asked_by
-
-    @discord.ui.button(style=discord.ButtonStyle.danger, emoji="🗑️")
-    @answers_errors
-    async def confirm(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
-        self.stop()
-        await self._on_confirm(interaction)
-
-    @discord.ui.button(style=discord.ButtonStyle.secondary, emoji="✖️")
-    @answers_errors
-    async def cancel(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
-        self.stop()
-        bot: MikroVirkBot = interaction.client
-        await interaction.response.edit_message(
-            content=bot.text_for(interaction, "privacy.forget_cancelled"), view=None
-        )
