@@ -32,6 +32,7 @@ from db.database import backup, bundled_migrations
 from db.health import read_health
 from db.lock import DatabaseInUseError, DatabaseLock
 from db.restore import RestoreRefusedError, restore
+from db.settings import read_stored_settings
 
 log = logging.getLogger("bot")
 
@@ -86,6 +87,16 @@ def _database_state(config: Config) -> tuple[int | None, str]:
     return version, quick
 
 
+def _discord_overrides(config: Config, version: int | None) -> list[str]:
+    """Settings organisers changed with /settings: they apply over the file's values."""
+    stored = {} if version is None else read_stored_settings(config.database.path, config.discord.guild_id)
+    if not stored:
+        return []
+    return ["  changed in Discord with /settings (these apply, not the file's):"] + [
+        f"    {key} = {value!r}" for key, value in stored.items()
+    ]
+
+
 def run_check(config: Config) -> int:
     load_token()
     migrations = bundled_migrations()
@@ -113,6 +124,7 @@ def run_check(config: Config) -> int:
         f"Database: {config.database.path} "
         + ("(will be created)" if version is None else f"(schema version {version}, integrity ok)"),
         "  would apply migrations: " + (", ".join(pending) if pending else "none, it is up to date"),
+        *_discord_overrides(config, version),
         "Extensions: " + ", ".join(discover_extensions()),
         f"Would connect to Discord, check the server's channels and role, and sync slash commands to server "
         f"{ids.guild_id} only if they changed since the last sync.",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from bot.settings import SettingKey
 from db.codec import instant_from_db, instant_to_db
@@ -48,3 +51,12 @@ async def store_setting(
 async def drop_setting(conn: Connection, guild_id: int, key: SettingKey) -> bool:
     """Forget the server's change to ``key`` so the config file's value applies again; False if there was none."""
     return await conn.execute("DELETE FROM settings WHERE guild_id = ? AND key = ?", (guild_id, key.value)) > 0
+
+
+def read_stored_settings(path: Path, guild_id: int) -> dict[str, str]:
+    """The server's changes from Discord, read without the bot (``python -m bot check``); none before migration 8."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settings'").fetchone() is None:
+            return {}
+        rows = conn.execute("SELECT key, value FROM settings WHERE guild_id = ? ORDER BY key", (guild_id,))
+        return {key: value for key, value in rows}

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from bot.__main__ import run_check
 from bot.rounds import RoundKind, RoundState
 from bot.settings import SettingKey
 from db import rounds
@@ -249,3 +252,16 @@ async def test_a_chosen_channel_deleted_while_the_bot_was_down_falls_back_to_the
     assert bot.settings.changed_in_discord(SettingKey.ANNOUNCEMENTS_CHANNEL) is None
     notices = [m.content for m in server.emu.channel_messages(server.organisers_channel)]
     assert any("ikke findes længere" in notice and f"<#{moder.id}>" in notice for notice in notices)
+
+
+async def test_check_lists_what_was_changed_in_discord(
+    server: Server, running: RunningBot, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await running.start()
+    await server.emu.run_command(
+        server.organiser, server.announcements, "settings reminders", options={"offsets": "3d, 2h"}
+    )
+    monkeypatch.setenv("DISCORD_TOKEN", "MTA.fake.token")
+    assert run_check(server.config) == 0
+    out = capsys.readouterr().out
+    assert "changed in Discord with /settings" in out and "reminders.offsets = '3d, 2h'" in out
