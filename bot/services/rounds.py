@@ -183,6 +183,33 @@ class RoundRunner:
             if row.kind is kind and row.subject == subject:
                 self._bot.timers.cancel(timer_id(row.id))
 
+    async def plan(self, kind: RoundKind, subject: str, due: datetime, *, may_be_late: bool = False) -> None:
+        """Create or move the open row of a round that belongs to no meeting (a monthly post, a poll's close, a
+        backup, a leaver's erasure) and set its timer; a row done for ``subject`` already is never planned again."""
+        bot = self._bot
+        planned = await rounds.schedule(
+            bot.db, bot.config.discord.guild_id, None, kind, subject, due, None, bot.clock(), may_be_late=may_be_late
+        )
+        if planned is not None:
+            self.arm(planned)
+
+    async def cancel(self, kind: RoundKind, subject: str, reason: str) -> None:
+        """Cancel the pending row of a round that belongs to no meeting, and its timer."""
+        bot = self._bot
+        round_id = await rounds.cancel_pending(
+            bot.db, bot.config.discord.guild_id, None, kind, subject, reason, bot.clock()
+        )
+        if round_id is not None:
+            bot.timers.cancel(timer_id(round_id))
+
+    async def cancel_all_but(self, kind: RoundKind, subject: str, reason: str) -> None:
+        """Cancel every pending row of a round that belongs to no meeting except the one for ``subject``."""
+        bot = self._bot
+        for round_id in await rounds.cancel_pending_except(
+            bot.db, bot.config.discord.guild_id, kind, subject, reason, bot.clock()
+        ):
+            bot.timers.cancel(timer_id(round_id))
+
     async def add_now(self, guild_id: int, meeting_id: int, kind: RoundKind) -> Round:
         """A one-off round due now (an organiser's extra reminder), armed at once."""
         now = self._bot.clock()

@@ -39,19 +39,7 @@ class DatabaseBackup(RoundHandler):
         await self.schedule(now + config.every if not files else next_due(files[-1].taken_at, config.every, now))
 
     async def schedule(self, due: datetime) -> None:
-        planned = await rounds.schedule(
-            self.bot.db,
-            self.guild_id,
-            None,
-            self.kind,
-            backup_subject(due),
-            due,
-            None,
-            self.bot.clock(),
-            may_be_late=False,
-        )
-        if planned is not None:
-            self.bot.rounds.arm(planned)
+        await self.bot.rounds.plan(self.kind, backup_subject(due), due)
 
     async def deliver(self, row: Round) -> Outcome:
         config = self.bot.config.backup

@@ -21,7 +21,7 @@ from bot.rounds import Outcome, Round, RoundKind
 from cogs._embeds import BRAND_COLOUR
 from cogs._interactions import IdButton, answers_errors, clean_text
 from cogs._rounds import RoundHandler
-from db import polls, rounds
+from db import polls
 
 QUESTION_MAX = 300  # the same as Discord's native polls, so questions stay short on a phone
 OPTION_MAX = 80  # Discord's limit for a button label
@@ -133,11 +133,7 @@ async def create(
     )
     await polls.set_message(bot.db, poll.id, posted.channel.id, posted.id)
     if closes_at is not None:
-        closing = await rounds.schedule(
-            bot.db, guild_id, None, RoundKind.POLL_CLOSE, str(poll.id), closes_at, None, bot.clock(), may_be_late=False
-        )
-        if closing is not None:
-            bot.rounds.arm(closing)
+        await bot.rounds.plan(RoundKind.POLL_CLOSE, str(poll.id), closes_at)
     await interaction.response.send_message(text(language, "poll.created", url=posted.jump_url), ephemeral=True)
 
 

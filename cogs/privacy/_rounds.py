@@ -11,10 +11,9 @@ from datetime import datetime, timedelta
 
 from bot.privacy import next_retention
 from bot.rounds import Outcome, Round, RoundKind
-from bot.services.rounds import timer_id
 from cogs._rounds import RoundHandler
 from cogs.privacy._erase import erase
-from db import privacy, rounds
+from db import privacy
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +31,11 @@ class LeaverErasure(RoundHandler):
     async def schedule(self, leaver_id: int, left_at: datetime) -> None:
         now = self.bot.clock()
         due = max(left_at + self.bot.config.privacy.keep_after_leave, now.replace(microsecond=0) + _AT_ONCE)
-        planned = await rounds.schedule(
-            self.bot.db, self.guild_id, None, self.kind, str(leaver_id), due, None, now, may_be_late=True
-        )
-        if planned is not None:
-            self.bot.rounds.arm(planned)
+        await self.bot.rounds.plan(self.kind, str(leaver_id), due, may_be_late=True)
 
     async def rejoined(self, leaver_id: int) -> None:
         """Nothing is erased for a member who came back within the window."""
-        round_id = await rounds.cancel_pending(
-            self.bot.db, self.guild_id, None, self.kind, str(leaver_id), "rejoined", self.bot.clock()
-        )
-        if round_id is not None:
-            self.bot.timers.cancel(timer_id(round_id))
+        await self.bot.rounds.cancel(self.kind, str(leaver_id), "rejoined")
 
     async def deliver(self, row: Round) -> Outcome:
         user_id = await privacy.leaver(self.bot.db, int(row.subject))
@@ -61,16 +52,15 @@ class Retention(RoundHandler):
         await self.schedule_next()
 
     async def settings_changed(self) -> None:
-        await self.schedule_next()  # a new time zone moves the nightly run
+        # A new time zone moves the nightly run; the night planned under the old one gives way to it.
+        subject = await self.schedule_next()
+        await self.bot.rounds.cancel_all_but(self.kind, subject, "the time zone changed")
 
-    async def schedule_next(self) -> None:
-        now = self.bot.clock()
-        subject, due = next_retention(now, self.bot.config.network.timezone)
-        planned = await rounds.schedule(
-            self.bot.db, self.guild_id, None, self.kind, subject, due, None, now, may_be_late=False
-        )
-        if planned is not None:
-            self.bot.rounds.arm(planned)
+    async def schedule_next(self) -> str:
+        """Plan the next nightly run; returns its subject (the local date)."""
+        subject, due = next_retention(self.bot.clock(), self.bot.config.network.timezone)
+        await self.bot.rounds.plan(self.kind, subject, due)
+        return subject
 
     async def deliver(self, row: Round) -> Outcome:
         await self.schedule_next()  # first, so a run that is given up never stops the next night's

@@ -27,7 +27,6 @@ from bot.render import (
 )
 from bot.rounds import Outcome, Round, RoundKind
 from bot.services.dm import DmMessage, delivery_nonce
-from bot.services.rounds import timer_id
 from cogs._embeds import BRAND_COLOUR, card_embed
 from cogs._rounds import MeetingRound, RoundHandler
 from db import meetings, program, rounds, rsvps
@@ -118,32 +117,17 @@ class MonthlyPost(RoundHandler):
     async def settings_changed(self) -> None:
         # A post planned under the old day or time gives way to the one the new setting asks for; at start, by
         # contrast, an overdue post is kept so it still goes out late.
-        now = self.bot.clock()
-        config = self.bot.config.reminders
-        month, _ = next_monthly(now, config.monthly_day, config.monthly_time, self.bot.config.network.timezone)
-        for round_id in await rounds.cancel_pending_except(
-            self.bot.db, self.guild_id, self.kind, monthly_subject(month), "the monthly post's day or time changed", now
-        ):
-            self.bot.timers.cancel(timer_id(round_id))
-        await self.schedule_next()
+        subject = await self.schedule_next()
+        await self.bot.rounds.cancel_all_but(self.kind, subject, "the monthly post's day or time changed")
 
-    async def schedule_next(self) -> None:
+    async def schedule_next(self) -> str:
+        """Plan the next monthly post; returns its subject (the month)."""
         config = self.bot.config.reminders
-        now = self.bot.clock()
-        month, due = next_monthly(now, config.monthly_day, config.monthly_time, self.bot.config.network.timezone)
-        planned = await rounds.schedule(
-            self.bot.db,
-            self.bot.config.discord.guild_id,
-            None,
-            self.kind,
-            monthly_subject(month),
-            due,
-            None,
-            now,
-            may_be_late=False,
+        month, due = next_monthly(
+            self.bot.clock(), config.monthly_day, config.monthly_time, self.bot.config.network.timezone
         )
-        if planned is not None:
-            self.bot.rounds.arm(planned)
+        await self.bot.rounds.plan(self.kind, monthly_subject(month), due)
+        return monthly_subject(month)
 
     async def deliver(self, row: Round) -> Outcome:
         bot = self.bot
