@@ -26,7 +26,7 @@ from bot.services.languages import MemberLanguages
 from bot.services.rounds import RoundRunner
 from bot.services.settings import ServerSettings
 from bot.services.tasks import BackgroundTasks, MeetingLocks
-from bot.settings import SettingKey, current_value
+from bot.settings import SettingKey, current_value, readable
 from bot.timers import Timers
 from bot.translator import CatalogueTranslator, language_for_locale
 from db import command_sync, health
@@ -260,13 +260,13 @@ class MikroVirkBot(commands.Bot):
         changes = await self.settings.change(dict.fromkeys(missing), self.user.id)
         log.warning("settings for deleted channels or roles dropped", extra={"keys": [key.value for key in missing]})
         for change in changes:
-            mention = "<@&{}>" if change.key is SettingKey.ORGANISER_ROLE else "<#{}>"
+            assert change.old is not None  # it was set in Discord
             await self.notify_organisers(
                 self.public_text(
                     "settings.dropped_missing",
                     setting=self.public_text(f"settings.key.{change.key.value}"),
-                    old=mention.format(change.old),
-                    new=mention.format(change.new) if change.new else self.public_text("settings.unset"),
+                    old=readable(change.key, change.old),
+                    new=readable(change.key, change.new) if change.new else self.public_text("settings.unset"),
                 )
             )
 

@@ -203,6 +203,18 @@ def stored_text(key: SettingKey, value: Any) -> str:
     return str(value)
 
 
+_CHANNEL_KEYS = frozenset({SettingKey.ANNOUNCEMENTS_CHANNEL, SettingKey.ORGANISERS_CHANNEL, SettingKey.TOPICS_CHANNEL})
+
+
+def readable(key: SettingKey, stored: str) -> str:
+    """A stored value as a person reads it in Discord: channels and roles as mentions (posts never ping)."""
+    if key in _CHANNEL_KEYS:
+        return f"<#{stored}>"
+    if key is SettingKey.ORGANISER_ROLE:
+        return f"<@&{stored}>"
+    return stored
+
+
 def current_value(config: Config, key: SettingKey) -> Any:
     return getattr(getattr(config, key.section), key.field)
 

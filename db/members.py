@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from bot.config import Language
 from db.codec import instant_to_db, optional_instant_from_db
@@ -42,25 +43,30 @@ async def languages(db: Database, guild_id: int, user_ids: list[int]) -> dict[in
     return {row["user_id"]: row["language"] for row in rows}
 
 
-async def set_dm_reminders(db: Database, guild_id: int, user_id: int, enabled: bool, now: datetime) -> None:
+async def _set_choice(
+    db: Database,
+    guild_id: int,
+    user_id: int,
+    column: Literal["dm_reminders", "dm_suggestions"],
+    enabled: bool,
+    now: datetime,
+) -> None:
     async with db.transaction() as conn:
         await conn.execute(
-            "INSERT INTO members (guild_id, user_id, dm_reminders, updated_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (guild_id, user_id) DO UPDATE SET dm_reminders = excluded.dm_reminders,"
+            f"INSERT INTO members (guild_id, user_id, {column}, updated_at) VALUES (?, ?, ?, ?)"
+            f" ON CONFLICT (guild_id, user_id) DO UPDATE SET {column} = excluded.{column},"
             " updated_at = excluded.updated_at",
             (guild_id, user_id, int(enabled), instant_to_db(now)),
         )
+
+
+async def set_dm_reminders(db: Database, guild_id: int, user_id: int, enabled: bool, now: datetime) -> None:
+    await _set_choice(db, guild_id, user_id, "dm_reminders", enabled, now)
 
 
 async def set_dm_suggestions(db: Database, guild_id: int, user_id: int, enabled: bool, now: datetime) -> None:
     """Turn the member's "worth meeting" DMs before meetings on or off (on by default)."""
-    async with db.transaction() as conn:
-        await conn.execute(
-            "INSERT INTO members (guild_id, user_id, dm_suggestions, updated_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (guild_id, user_id) DO UPDATE SET dm_suggestions = excluded.dm_suggestions,"
-            " updated_at = excluded.updated_at",
-            (guild_id, user_id, int(enabled), instant_to_db(now)),
-        )
+    await _set_choice(db, guild_id, user_id, "dm_suggestions", enabled, now)
 
 
 async def without_dm_reminders(db: Database, guild_id: int, user_ids: list[int]) -> set[int]:

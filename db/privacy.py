@@ -45,6 +45,14 @@ PERSONAL_COLUMNS: dict[str, str] = {
 
 # A fresh random negative id per row: it keeps a past row counted without naming anyone (Discord ids are positive).
 _ANONYMOUS = "-1 - (abs(random()) % 9007199254740991)"
+# Rows of past meetings that erasure and retention make anonymous: (table, member column, what else goes with the
+# name — a guest's name and business, a sign-up's topic and brief).
+_PAST_ROWS = (
+    ("rsvps", "user_id", ""),
+    ("attendance", "user_id", ""),
+    ("guests", "host_user_id", ", name = '', business = NULL"),
+    ("program_slots", "user_id", ", topic = NULL, brief = NULL"),
+)
 # Rows that only record who did an organiser's action keep the action and lose the name.
 _NOBODY = 0
 
@@ -170,18 +178,10 @@ async def erase_member(db: Database, guild_id: int, user_id: int, now: datetime,
         counts["poll_answers"] = await conn.execute(
             f"UPDATE poll_answers SET user_id = {_ANONYMOUS}, comment = NULL WHERE user_id = ?", (user_id,)
         )
-        counts["rsvps"] += await conn.execute(f"UPDATE rsvps SET user_id = {_ANONYMOUS} WHERE user_id = ?", (user_id,))
-        counts["guests"] = await conn.execute(
-            f"UPDATE guests SET host_user_id = {_ANONYMOUS}, name = '', business = NULL WHERE host_user_id = ?",
-            (user_id,),
-        )
-        counts["attendance"] = await conn.execute(
-            f"UPDATE attendance SET user_id = {_ANONYMOUS} WHERE user_id = ?", (user_id,)
-        )
-        counts["program_slots"] += await conn.execute(
-            f"UPDATE program_slots SET user_id = {_ANONYMOUS}, topic = NULL, brief = NULL WHERE user_id = ?",
-            (user_id,),
-        )
+        for table, column, also in _PAST_ROWS:
+            counts[table] = counts.get(table, 0) + await conn.execute(
+                f"UPDATE {table} SET {column} = {_ANONYMOUS}{also} WHERE {column} = ?", (user_id,)
+            )
         counts["round_deliveries"] = await conn.execute(
             f"UPDATE round_deliveries SET user_id = {_ANONYMOUS} WHERE user_id = ?", (user_id,)
         )
@@ -304,14 +304,9 @@ async def apply_retention(
             (comments_before, guild_id),
         )
         answers = 0
-        for table, column, extra in (
-            ("rsvps", "user_id", ""),
-            ("attendance", "user_id", ""),
-            ("guests", "host_user_id", ", name = '', business = NULL"),
-            ("program_slots", "user_id", ", topic = NULL, brief = NULL"),
-        ):
+        for table, column, also in _PAST_ROWS:
             answers += await conn.execute(
-                f"UPDATE {table} SET {column} = {_ANONYMOUS}{extra} WHERE {column} > 0 AND {old}",
+                f"UPDATE {table} SET {column} = {_ANONYMOUS}{also} WHERE {column} > 0 AND {old}",
                 (guild_id, history_before),
             )
         await conn.execute(f"DELETE FROM announcement_reactions WHERE {old}", (guild_id, history_before))

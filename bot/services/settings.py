@@ -71,11 +71,8 @@ class ServerSettings:
                 else:
                     await settings.store_setting(conn, self.guild_id, key, stored_text(key, value), changed_by, now)
         await self.load()
-        changes = [
-            SettingChange(key, self.shown(key, before), self.shown(key))
-            for key in values
-            if self.shown(key, before) != self.shown(key)
-        ]
+        shown = [(key, self.shown(key, before), self.shown(key)) for key in values]
+        changes = [SettingChange(key, old, new) for key, old, new in shown if old != new]
         log.info(
             "settings changed",
             extra={"by": changed_by, "keys": [change.key.value for change in changes]},

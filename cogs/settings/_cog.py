@@ -21,7 +21,7 @@ from bot.client import MikroVirkBot
 from bot.config import Language
 from bot.errors import UserFacingError
 from bot.i18n import msgkey
-from bot.settings import SettingChange, SettingKey, SettingProblem, SettingValueError, parse_setting
+from bot.settings import SettingChange, SettingKey, SettingProblem, SettingValueError, parse_setting, readable
 from bot.translator import command_text
 
 # What the bot must be able to do in each channel it posts in; reactions and history only where members answer.
@@ -63,14 +63,7 @@ def _setting_name(bot: MikroVirkBot, language: Language, key: SettingKey) -> str
 
 
 def _shown(bot: MikroVirkBot, language: Language, key: SettingKey, value: str | None) -> str:
-    """A stored value as a person reads it: channels and roles as mentions (which never ping here)."""
-    if value is None:
-        return bot.catalogue.text(language, "settings.unset")
-    if key in _NEEDED_IN:
-        return f"<#{value}>"
-    if key is SettingKey.ORGANISER_ROLE:
-        return f"<@&{value}>"
-    return value
+    return bot.catalogue.text(language, "settings.unset") if value is None else readable(key, value)
 
 
 def _parsed(key: SettingKey, text: str) -> Any:

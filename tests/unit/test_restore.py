@@ -14,17 +14,7 @@ import pytest
 from bot.__main__ import main
 from db.database import latest_version
 from db.lock import DatabaseLock
-
-CONFIG = """
-[discord]
-guild_id = 10
-announcements_channel_id = 11
-organisers_channel_id = 12
-organiser_role_id = 13
-
-[database]
-path = "state/bot.sqlite3"
-"""
+from tests.unit.test_cli import VALID as CONFIG
 
 
 def make_database(path: Path, rows: list[str], version: int = 1) -> Path:
