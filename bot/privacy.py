@@ -44,14 +44,12 @@ def summary_counts(rows_per_table: Mapping[str, int]) -> list[tuple[str, int]]:
     A table without its own text falls back to a generic line, so a new table is never silently left out."""
     return [
         (DATA_KIND_KEYS.get(table, msgkey("privacy.kind.other")), count)
-        for table, count in sorted(rows_per_table.items(), key=lambda item: _order(item[0]))
+        for table, count in sorted(rows_per_table.items(), key=lambda item: _ORDER.get(item[0], len(_ORDER)))
         if count
     ]
 
 
-def _order(table: str) -> int:
-    tables = list(DATA_KIND_KEYS)
-    return tables.index(table) if table in tables else len(tables)
+_ORDER = {table: position for position, table in enumerate(DATA_KIND_KEYS)}
 
 
 def export_file(rows: Mapping[str, Sequence[Mapping[str, Any]]], user_id: int, now: datetime) -> bytes:

@@ -161,6 +161,7 @@ class Privacy(commands.Cog):
             erasure = await erase(self.bot, user_id, kind)
             done = self._text(language, "privacy.forget_done", lines=data_lines(self.bot, language, erasure.counts))
             await pressed.response.edit_message(content=done, view=None)
+            await follow_up(self.bot, user_id, erasure)
             if kind == "forget_by_organiser":
                 await self.bot.notify_organisers(
                     self.bot.public_text(

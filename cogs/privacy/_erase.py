@@ -31,11 +31,11 @@ def data_lines(bot: MikroVirkBot, language: Language, rows_per_table: Mapping[st
 
 
 async def erase(bot: MikroVirkBot, user_id: int, kind: str) -> Erasure:
-    """Erase the member in one transaction, then bring Discord in line with it."""
+    """Erase the member in one transaction; the caller then runs :func:`follow_up` (after answering, if a button
+    asked: Discord wants its answer within three seconds, and the follow-up waits on Discord's rate limits)."""
     # One transaction: SQLite serialises it with every answer being written, so no half-erased state is ever seen.
     erasure = await privacy.erase_member(bot.db, bot.config.discord.guild_id, user_id, bot.clock(), kind)
     log.info("member erased", extra={"kind": kind, "counts": erasure.counts})
-    await follow_up(bot, user_id, erasure)
     return erasure
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from bot.privacy import next_retention
 from bot.rounds import Outcome, Round, RoundKind
 from cogs._rounds import RoundHandler
-from cogs.privacy._erase import erase
+from cogs.privacy._erase import erase, follow_up
 from db import privacy
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ class LeaverErasure(RoundHandler):
         user_id = await privacy.leaver(self.bot.db, int(row.subject))
         if user_id is None:
             return Outcome.skipped("rejoined or erased already")
-        await erase(self.bot, user_id, "leaver")
+        await follow_up(self.bot, user_id, await erase(self.bot, user_id, "leaver"))
         return Outcome.sent()
 
 
