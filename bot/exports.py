@@ -50,9 +50,23 @@ def meetings_ics(
     return ical
 
 
-def _csv(rows: Iterable[Sequence[object]]) -> bytes:
+# A cell starting with one of these is run as a formula by Excel, LibreOffice or Google Sheets (OWASP, "CSV
+# Injection"): a member called '=HYPERLINK("https://…","Pay dues")' would become a link in the organiser's sheet.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(cell: object) -> object:
+    """Text starting a formula gets a leading apostrophe, which spreadsheets read as "this cell is text"; numbers
+    the bot itself writes (counts, ratings, ids) are not text and stay numbers, even negative ones."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
+def csv_file(rows: Iterable[Sequence[object]]) -> bytes:
+    """The one writer of every CSV the bot hands out: UTF-8 for Excel, no cell a spreadsheet would run."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
+    csv.writer(buffer).writerows([_as_text(cell) for cell in row] for row in rows)
     # A byte-order mark makes Excel (which many organisers use) read the file as UTF-8: æ, ø and å survive.
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -66,7 +80,7 @@ def attendees_csv(roster: Roster, language: Language, catalogue: Catalogue) -> b
             rows.append([attendee.name, attendee.user_id, answer, attendee.changed_at.isoformat(), "", ""])
     guest_answer = catalogue.text(language, "attendees.guest")
     rows.extend([guest.name, "", guest_answer, "", guest.host_name, guest.business or ""] for guest in roster.guests)
-    return _csv(rows)
+    return csv_file(rows)
 
 
 def feedback_csv(
@@ -90,7 +104,7 @@ def feedback_csv(
     rows.append([])
     rows.append([catalogue.text(language, key) for key in _TOPIC_HEADER_KEYS])
     rows.extend([idea.text, idea.votes, catalogue.text(language, TOPIC_STATUS_KEYS[idea.status])] for idea in ideas)
-    return _csv(rows)
+    return csv_file(rows)
 
 
 STATE_KEYS = {

@@ -267,3 +267,35 @@ async def test_a_topic_moved_to_another_meeting_leaves_the_first_post(server: Se
         return any(f["name"] == "Emner medlemmerne har ønsket" for f in post.embeds[0].get("fields", []))
 
     assert not shows_topics(first) and shows_topics(second)
+
+
+async def test_member_text_in_every_csv_cannot_run_as_a_spreadsheet_formula(
+    server: Server, running: RunningBot
+) -> None:
+    formula = '=HYPERLINK("https://evil.example","Pay dues")'
+    emu = server.emu
+    sneaky = emu.add_user("sneaky", locale="da")
+    server.guild.add_member(sneaky, nick=formula)
+    bot = await running.start()
+    post = await create(server)
+    await emu.react(sneaky, post, "✅")
+    await emu.run_command(sneaky, server.announcements, "suggest", options={"topic": "@SUM(A1:A9)"})
+    await emu.run_command(
+        server.organiser, server.announcements, "poll create", options={"question": "Hvilken dag?", "options": "-1;+1"}
+    )
+    poll_post = next(
+        m for m in emu.channel_messages(server.announcements) if m.embeds and "Hvilken dag" in str(m.embeds)
+    )
+    voted = await emu.click(sneaky, poll_post, button(poll_post, lambda c: c.get("label") == "+1"))
+    await emu.wait_for(lambda: voted.followups)
+    await settle_bot(bot)
+
+    attendees = await emu.run_command(
+        server.organiser, server.announcements, "meeting attendees", options={"meeting": "1"}
+    )
+    rows = list(csv.reader(io.StringIO(attendees.attachments[0]["content"].decode("utf-8-sig"))))
+    assert rows[1][:2] == ["'" + formula, str(sneaky.id)]
+    exported = await emu.run_command(server.organiser, server.announcements, "feedback export")
+    rows = list(csv.reader(io.StringIO(exported.attachments[0]["content"].decode("utf-8-sig"))))
+    assert rows[1][1:5] == ["Hvilken dag?", "'" + formula, "", "'+1"]
+    assert rows[-1][:2] == ["'@SUM(A1:A9)", "1"]  # the vote count the bot writes stays a number

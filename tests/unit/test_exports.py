@@ -6,9 +6,12 @@ import csv
 import io
 from datetime import UTC, datetime
 
-from bot.exports import feedback_csv
+import pytest
+
+from bot.exports import attendees_csv, csv_file, feedback_csv
 from bot.i18n import default_catalogue
 from bot.polls import PollAnswer
+from bot.rsvp import Attendee, Guest, Roster, RsvpState
 from bot.topics import Topic, TopicStatus
 
 CATALOGUE = default_catalogue()
@@ -38,3 +41,34 @@ def test_feedback_csv_lists_answers_then_topics_and_hides_anonymous_names() -> N
         ["Moms", "3", "planlagt"],
         ["Æøå", "0", "lukket"],
     ]
+
+
+@pytest.mark.parametrize("prefix", ["=", "+", "-", "@", "\t", "\r"])
+def test_text_that_a_spreadsheet_would_run_as_a_formula_is_kept_as_text(prefix: str) -> None:
+    text = f'{prefix}HYPERLINK("https://evil.example","Pay dues")'
+    data = csv_file([["Navn"], [text]])
+    assert list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))) == [["Navn"], ["'" + text]]
+
+
+def test_numbers_the_bot_writes_stay_numbers_and_harmless_text_is_unchanged() -> None:
+    rows = [[-3, 5, 0.5, "Moms", " =spaced", "a=b", "", "'quoted"]]
+    data = csv_file(rows)
+    assert list(csv.reader(io.StringIO(data.decode("utf-8-sig")))) == [
+        ["-3", "5", "0.5", "Moms", " =spaced", "a=b", "", "'quoted"]
+    ]
+
+
+def test_member_text_in_both_exports_is_neutralised() -> None:
+    formula = '=HYPERLINK("https://evil.example","Pay dues")'
+    answers = [PollAnswer(MEETING, "Hvor værdifuldt?", formula, 5, None, "+" + formula, ANSWERED)]
+    feedback = feedback_csv(answers, [idea("@" + formula, TopicStatus.OPEN, 0)], "da", CATALOGUE)
+    rows = list(csv.reader(io.StringIO(feedback.decode("utf-8-sig"))))
+    assert rows[1][2] == "'" + formula and rows[1][5] == "'+" + formula
+    assert rows[4] == ["'@" + formula, "0", "åben"]
+
+    member = Attendee(9, formula, RsvpState.GOING, ANSWERED)
+    guest = Guest(1, 7, 9, formula, "-" + formula, "\t" + formula)
+    roster = Roster(going=(member,), maybe=(), not_going=(), waiting=(), guests=(guest,))
+    attendees = list(csv.reader(io.StringIO(attendees_csv(roster, "en", CATALOGUE).decode("utf-8-sig"))))
+    assert attendees[1][:2] == ["'" + formula, "9"]
+    assert [attendees[2][0], attendees[2][4], attendees[2][5]] == ["'-" + formula, "'" + formula, "'\t" + formula]
