@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -13,7 +14,15 @@ _STANDARD_ATTRS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "a
 
 
 class JsonFormatter(logging.Formatter):
-    """``{"ts": ..., "level": ..., "logger": ..., "event": ..., **extra}`` on one line."""
+    """``{"ts": ..., "level": ..., "logger": ..., "event": ..., **extra}`` on one line, each secret replaced."""
+
+    def __init__(self, secrets: Sequence[str] = ()) -> None:
+        super().__init__()
+        # The finished line is searched, so a secret is caught wherever it hides: the message, its arguments, an
+        # extra field (however nested), an exception's text or its traceback. A secret inside a JSON string may
+        # come out escaped, so that spelling is searched too.
+        spellings = {spelling for secret in secrets if secret for spelling in (secret, json.dumps(secret)[1:-1])}
+        self._secrets = sorted(spellings, key=len, reverse=True)
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -27,26 +36,10 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
-
-
-class RedactSecrets(logging.Filter):
-    """Replaces each secret (the bot token) wherever it would appear in a log line."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self._secrets = [secret for secret in secrets if secret]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
-            return True
-        message = record.getMessage()
-        redacted = message
+        line = json.dumps(entry, ensure_ascii=False, default=str)
         for secret in self._secrets:
-            redacted = redacted.replace(secret, "[redacted]")
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
+            line = line.replace(secret, "[redacted]")
+        return line
 
 
 def configure_logging(
@@ -54,8 +47,7 @@ def configure_logging(
 ) -> None:
     """Route every logger (ours and discord.py's) through one JSON handler on stderr."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(RedactSecrets(secrets or []))
+    handler.setFormatter(JsonFormatter(secrets or []))
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)
