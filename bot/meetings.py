@@ -72,10 +72,21 @@ def members_must_hear(before: Meeting, after: Meeting) -> bool:
     return before.starts_at != after.starts_at or before.venue != after.venue
 
 
+def takes_answers(status: MeetingStatus, starts_at: datetime, now: datetime) -> bool:
+    """The one rule for members' answers: a meeting takes them while it is planned and has not begun.
+
+    Answers are every reaction, "Can't come", a guest added or removed, an intro's yes or no, a hot-seat sign-up or
+    withdrawal, and every move up the waiting list that follows one. At the start the lists become what happened:
+    a button pressed later changes nothing, so nobody is told "a seat freed up" for a meeting under way, and a slot
+    held stays in the program's fairness history.
+    """
+    return status is MeetingStatus.PLANNED and now < starts_at
+
+
 class Window(enum.Enum):
     """Until when a meeting takes part in something."""
 
-    BEFORE_START = "before_start"  # answers, guests, sign-ups, briefs: until it begins
+    BEFORE_START = "before_start"  # answers (see takes_answers), guests, sign-ups, briefs: until it begins
     BEFORE_END = "before_end"  # organisers' changes, reminders by hand, topics: until it ends
     STARTED = "started"  # results and check-ins by organisers: once it has begun
     ANY = "any"  # attendee lists and the program: any meeting that exists
@@ -93,7 +104,7 @@ def closed_reason(meeting: Meeting | None, now: datetime, window: Window) -> str
         return msgkey("meeting.errors.not_coming") if cancelled_or_over else None
     if meeting.status is MeetingStatus.CANCELLED:
         return msgkey("meeting.errors.cancelled")
-    if window is Window.BEFORE_START and meeting.starts_at <= now:
+    if window is Window.BEFORE_START and not takes_answers(meeting.status, meeting.starts_at, now):
         return msgkey("meeting.errors.started")
     if window is Window.STARTED and meeting.starts_at > now:
         return msgkey("meeting.errors.not_started")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
+from bot.meetings import MeetingStatus, takes_answers
 from bot.rsvp import (
     Attendee,
     Guest,
@@ -25,11 +26,12 @@ class MeetingGone(LookupError):  # noqa: N818 - a state, not a programming error
     """The meeting does not exist (any more) in this guild."""
 
 
-async def _meeting_guild_and_capacity(conn: Connection, meeting_id: int) -> tuple[int, int | None]:
-    row = await conn.fetchone("SELECT guild_id, capacity FROM meetings WHERE id = ?", (meeting_id,))
+async def _capacity(conn: Connection, meeting_id: int) -> int | None:
+    row = await conn.fetchone("SELECT capacity FROM meetings WHERE id = ?", (meeting_id,))
     if row is None:
         raise MeetingGone(meeting_id)
-    return row["guild_id"], row["capacity"]
+    capacity: int | None = row["capacity"]
+    return capacity
 
 
 async def _seats_taken(conn: Connection, meeting_id: int) -> int:
@@ -59,8 +61,14 @@ async def _write_state(conn: Connection, meeting_id: int, user_id: int, state: R
 
 
 async def promote_waiting(conn: Connection, meeting_id: int, stamp: str) -> tuple[int, ...]:
-    """Fill free seats from the waiting list, first come first served; returns who moved up."""
-    _, capacity = await _meeting_guild_and_capacity(conn, meeting_id)
+    """Fill free seats from the waiting list, first come first served; returns who moved up. Nobody moves once the
+    meeting no longer takes answers (cancelled, or begun): the lists are then what happened."""
+    meeting = await conn.fetchone("SELECT capacity, status, starts_at FROM meetings WHERE id = ?", (meeting_id,))
+    if meeting is None:
+        raise MeetingGone(meeting_id)
+    if not _takes_answers(meeting, stamp):
+        return ()
+    capacity = meeting["capacity"]
     waiting = await conn.fetchall(
         "SELECT user_id FROM rsvps WHERE meeting_id = ? AND state = 'waiting' ORDER BY waiting_since, user_id",
         (meeting_id,),
@@ -71,10 +79,15 @@ async def promote_waiting(conn: Connection, meeting_id: int, stamp: str) -> tupl
     return tuple(moved)
 
 
-# Everything a decision needs in one statement: the meeting's guild and capacity, the member's current answer and
-# the seats taken (members going plus guests).
+def _takes_answers(meeting: sqlite3.Row, stamp: str) -> bool:
+    status, starts_at = MeetingStatus(meeting["status"]), instant_from_db(meeting["starts_at"])
+    return takes_answers(status, starts_at, instant_from_db(stamp))
+
+
+# Everything a decision needs in one statement: the meeting's guild, capacity, status and start, the member's current
+# answer and the seats taken (members going plus guests).
 _SNAPSHOT = (
-    "SELECT m.guild_id, m.capacity,"
+    "SELECT m.guild_id, m.capacity, m.status, m.starts_at,"
     " (SELECT state FROM rsvps WHERE meeting_id = m.id AND user_id = ?) AS current,"
     " (SELECT count(*) FROM rsvps WHERE meeting_id = m.id AND state = 'going')"
     " + (SELECT count(*) FROM guests WHERE meeting_id = m.id) AS taken"
@@ -91,12 +104,15 @@ async def _apply(
     name: str | None,
     removed_emoji: str | None = None,
 ) -> RsvpChange:
-    """Apply a member's choice (or, with ``removed_emoji``, the removal of a reaction) inside a transaction."""
+    """Apply a member's choice (or, with ``removed_emoji``, the removal of a reaction) inside a transaction; a
+    meeting that no longer takes answers keeps the one it has."""
     snapshot = await conn.fetchone(_SNAPSHOT, (user_id, meeting_id))
     if snapshot is None:
         raise MeetingGone(meeting_id)
     await members.remember_name(conn, snapshot["guild_id"], user_id, name, stamp)
     before = None if snapshot["current"] is None else RsvpState(snapshot["current"])
+    if not _takes_answers(snapshot, stamp):
+        return RsvpChange(user_id, before, before)
     if removed_emoji is not None:
         changed, after = state_after_removal(before, removed_emoji)
         if not changed:
@@ -232,7 +248,7 @@ async def add_guest(
     """Register a member's guest; guests take seats, so a full meeting refuses them."""
     stamp = instant_to_db(now)
     async with db.transaction() as conn:
-        _, capacity = await _meeting_guild_and_capacity(conn, meeting_id)
+        capacity = await _capacity(conn, meeting_id)
         if capacity is not None and await _seats_taken(conn, meeting_id) >= capacity:
             raise MeetingFull(meeting_id)
         guest_id = await conn.insert(
@@ -242,21 +258,30 @@ async def add_guest(
     return Guest(guest_id, meeting_id, host_user_id, "", name, business)
 
 
+# One of a member's own guests, by its id.
+_OWN_GUEST = (
+    "SELECT id, meeting_id, host_user_id, name, business, '' AS host_name FROM guests WHERE id = ? AND host_user_id = ?"
+)
+
+
 async def remove_guest(
     db: Database, guest_id: int, host_user_id: int, now: datetime
 ) -> tuple[Guest | None, tuple[int, ...]]:
     """Remove one of the member's own guests; the freed seat goes to the waiting list. Returns (guest, promoted)."""
     async with db.transaction() as conn:
-        row = await conn.fetchone(
-            "SELECT id, meeting_id, host_user_id, name, business, '' AS host_name FROM guests"
-            " WHERE id = ? AND host_user_id = ?",
-            (guest_id, host_user_id),
-        )
+        row = await conn.fetchone(_OWN_GUEST, (guest_id, host_user_id))
         if row is None:
             return None, ()
         await conn.execute("DELETE FROM guests WHERE id = ?", (guest_id,))
         promoted = await promote_waiting(conn, row["meeting_id"], instant_to_db(now))
     return _guest(row), promoted
+
+
+async def guest_of(db: Database, guest_id: int, host_user_id: int) -> Guest | None:
+    """One of the member's own guests, or None if it is gone or not theirs."""
+    async with db.read() as conn:
+        row = await conn.fetchone(_OWN_GUEST, (guest_id, host_user_id))
+    return None if row is None else _guest(row)
 
 
 async def guests_of(db: Database, meeting_id: int, host_user_id: int) -> list[Guest]:

@@ -113,6 +113,10 @@ class RemoveGuestButton(IdButton, template=r"mv:guest-del:(?P<guest_id>\d+)"):
     async def callback(self, interaction: discord.Interaction[MikroVirkBot]) -> None:
         bot = interaction.client
         language = bot.language_of(interaction)
+        listed = await rsvps.guest_of(bot.db, self.guest_id, interaction.user.id)
+        if listed is None:
+            raise UserFacingError("guests.not_yours")
+        await open_meeting(bot, listed.meeting_id)  # a guest list is what happened once the meeting began
         guest, promoted = await rsvps.remove_guest(bot.db, self.guest_id, interaction.user.id, bot.clock())
         if guest is None:
             raise UserFacingError("guests.not_yours")

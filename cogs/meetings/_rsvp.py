@@ -9,7 +9,7 @@ import discord
 
 from bot.client import MikroVirkBot
 from bot.config import Language
-from bot.meetings import Meeting, MeetingStatus
+from bot.meetings import Meeting, Window, closed_reason
 from bot.render import meeting_label
 from bot.rsvp import RSVP_EMOJIS, RsvpChange, RsvpState, choice_for_emoji
 from bot.services.dm import DmMessage
@@ -37,7 +37,8 @@ class Rsvps:
         if payload.member is not None and payload.member.bot:
             return None
         meeting = await meetings.meeting_for_announcement(self.bot.db, payload.message_id)
-        if meeting is None or meeting.status is MeetingStatus.CANCELLED or meeting.ends_at <= self.bot.clock():
+        # Answers close when the meeting begins (bot.meetings.takes_answers): a later reaction changes nothing.
+        if meeting is None or closed_reason(meeting, self.bot.clock(), Window.BEFORE_START) is not None:
             return None
         return meeting, payload.emoji.name or ""
 
@@ -151,8 +152,7 @@ class Rsvps:
         missing_own = [
             emoji for emoji in RSVP_EMOJIS if not any(str(r.emoji) == emoji and r.me for r in message.reactions)
         ]
-        for emoji in missing_own:
-            await message.add_reaction(emoji)
+        await self.announcer.add_answer_reactions(meeting.id, message, missing_own)
         for change in changes:
             await self.after_change(meeting, change)
         await self.announcer.refresh_now(meeting.id)

@@ -10,7 +10,7 @@ import discord
 from bot.client import MikroVirkBot
 from bot.config import Language
 from bot.errors import UserFacingError
-from bot.meetings import Meeting, MeetingStatus
+from bot.meetings import Meeting, Window, closed_reason
 from bot.render import meeting_label
 from bot.rounds import Outcome, Round, RoundKind
 from bot.rsvp import RsvpState
@@ -67,8 +67,10 @@ class StillComingButton(IdButton, template=r"mv:still:(?P<meeting_id>\d+):(?P<an
         bot = interaction.client
         language = bot.language_of(interaction)
         meeting = await meetings.get_meeting(bot.db, bot.config.discord.guild_id, self.meeting_id)
-        if meeting is None or meeting.status is MeetingStatus.CANCELLED:
-            raise UserFacingError("meeting.errors.cancelled")
+        refusal = closed_reason(meeting, bot.clock(), Window.BEFORE_START)
+        if refusal is not None:
+            raise UserFacingError(refusal)
+        assert meeting is not None  # closed_reason refuses a missing meeting
         title = meeting_label(meeting, language, bot.catalogue)
         if self.answer == "yes":
             await interaction.response.edit_message(

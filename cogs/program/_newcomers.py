@@ -76,20 +76,28 @@ async def sign_up(interaction: discord.Interaction[MikroVirkBot], meeting: Meeti
     target = meeting if meeting is not None else await meetings.next_meeting(bot.db, guild_id, now, MeetingFormat.TOOLS)
     if target is None:
         raise UserFacingError("intro.errors.no_tools_meeting")
-    refusal = volunteer_refusal(target, SlotKind.INTRO, now)
+    await _accept(interaction, target)
+
+
+async def _refuse_unless_may_present(bot: MikroVirkBot, user_id: int, meeting: Meeting) -> None:
+    """Refuse, in the member's language, unless the meeting still takes intros and the member is a newcomer who has
+    not presented: checked at every yes, since an invitation's button may be pressed long after it was sent."""
+    now = bot.clock()
+    refusal = volunteer_refusal(meeting, SlotKind.INTRO, now)
     if refusal is not None:
         raise UserFacingError(refusal)
-    presented = await program.has_presented(bot.db, guild_id, interaction.user.id, now)
-    joined = await members.joined_at(bot.db, guild_id, interaction.user.id)
+    guild_id = bot.config.discord.guild_id
+    presented = await program.has_presented(bot.db, guild_id, user_id, now)
+    joined = await members.joined_at(bot.db, guild_id, user_id)
     newcomer_days = bot.config.program.newcomer_days
     refusal = intro_refusal(joined, presented, now, newcomer_days)
     if refusal is not None:
         raise UserFacingError(refusal, days=newcomer_days)
-    await _accept(interaction, target)
 
 
 async def _accept(interaction: discord.Interaction[MikroVirkBot], meeting: Meeting) -> None:
     bot = interaction.client
+    await _refuse_unless_may_present(bot, interaction.user.id, meeting)
     config = bot.config.program
     async with bot.locks(meeting.id):
         slot = await program.sign_up_intro(

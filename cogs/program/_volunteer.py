@@ -11,7 +11,7 @@ from bot.client import MikroVirkBot
 from bot.config import Language
 from bot.errors import UserFacingError
 from bot.i18n import msgkey
-from bot.meetings import Meeting, MeetingFormat
+from bot.meetings import Meeting, MeetingFormat, Window, closed_reason
 from bot.program import KIND_KEYS, SlotKind, SlotStatus, volunteer_refusal
 from bot.render import meeting_label
 from cogs._interactions import IdButton, answers_errors, clean_text
@@ -94,6 +94,11 @@ class WithdrawButton(IdButton, template=r"mv:hs-withdraw:(?P<meeting_id>\d+)"):
     @answers_errors
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         bot: MikroVirkBot = interaction.client
+        meeting = await meetings.get_meeting(bot.db, bot.config.discord.guild_id, self.meeting_id)
+        # Once the meeting began, the slot is history: the fairness order counts it, so it cannot be taken back.
+        refusal = closed_reason(meeting, bot.clock(), Window.BEFORE_START)
+        if refusal is not None:
+            raise UserFacingError(refusal)
         before = await program.withdraw(bot.db, self.meeting_id, interaction.user.id, bot.clock())
         if before is None:
             raise UserFacingError("program.errors.nothing_to_withdraw")
