@@ -178,7 +178,7 @@ class MikroVirkBot(commands.Bot):
         log.info("database ready", extra={"migrations_applied": applied})
         await self.settings.load()
         await self._beat()
-        self.timers.every("heartbeat", HEARTBEAT_INTERVAL, self._beat)
+        self.timers.every("heartbeat", HEARTBEAT_INTERVAL, lambda: self.tasks.spawn(self._beat(), "heartbeat"))
         for extension in discover_extensions():
             await self.load_extension(extension)
         await self.tree.set_translator(CatalogueTranslator(self.catalogue))
@@ -308,10 +308,10 @@ class MikroVirkBot(commands.Bot):
     # -- shutdown ----------------------------------------------------------------------------------------------------
 
     async def close(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        await self.timers.stop()
+        await self.rounds.stop()  # an unfinished round stays "sending" and resumes at the next start
         await self._finish_event_handlers()
-        await self.tasks.close()  # an unfinished round stays "sending" and resumes at the next start
+        await self.tasks.close()
         await super().close()
         await self.db.close()
         self.instance_lock.release()

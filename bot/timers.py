@@ -22,23 +22,20 @@ log = logging.getLogger(__name__)
 
 
 class Timers:
+    """Each timer only wakes the owner of the work: its callback starts a task the owner keeps and returns at once.
+    The scheduler cancels a job still running when it shuts down and logs that as an ERROR with a traceback, so no
+    job may hold work a graceful stop interrupts; the owner ends its own work (the round runner: ``stop``)."""
+
     def __init__(self, scheduler: AsyncIOScheduler, clock: Clock) -> None:
         self._scheduler = scheduler
         self._clock = clock
 
-    def at(self, job_id: str, due: datetime, callback: Callable[[], Awaitable[None]]) -> None:
-        """Run ``callback`` when ``due`` arrives (at once if it has passed); replaces a job with the same id."""
-
-        async def run() -> None:
-            task = asyncio.current_task()
-            if task is not None:
-                task.set_name(job_id)  # so logs, shutdown and tests can tell timer work apart
-            await callback()
-
+    def at(self, job_id: str, due: datetime, wake: Callable[[], object]) -> None:
+        """Call ``wake`` when ``due`` arrives (at once if it has passed); replaces a job with the same id."""
         delay = max((due - self._clock()).total_seconds(), 0.0)
         run_date = datetime.now(UTC) + timedelta(seconds=delay)
         self._scheduler.add_job(
-            run,
+            _waking(wake),
             trigger=DateTrigger(run_date=run_date),
             id=job_id,
             replace_existing=True,
@@ -47,10 +44,10 @@ class Timers:
         )
         log.debug("timer set", extra={"job_id": job_id, "due": due.isoformat()})
 
-    def every(self, job_id: str, interval: timedelta, callback: Callable[[], Awaitable[None]]) -> None:
-        """Run ``callback`` every ``interval`` of real time (a heartbeat), skipping runs missed while busy."""
+    def every(self, job_id: str, interval: timedelta, wake: Callable[[], object]) -> None:
+        """Call ``wake`` every ``interval`` of real time (a heartbeat), skipping runs missed while busy."""
         self._scheduler.add_job(
-            callback, trigger=IntervalTrigger(seconds=interval.total_seconds()), id=job_id, replace_existing=True
+            _waking(wake), trigger=IntervalTrigger(seconds=interval.total_seconds()), id=job_id, replace_existing=True
         )
 
     def cancel(self, job_id: str) -> None:
@@ -58,3 +55,20 @@ class Timers:
             self._scheduler.remove_job(job_id)
         except JobLookupError:
             return
+
+    async def stop(self) -> None:
+        """Wake nothing more. A job the scheduler started just now still takes its one step (a wake) first:
+        shutting down under it would cancel it."""
+        if not self._scheduler.running:
+            return
+        self._scheduler.pause()
+        await asyncio.sleep(0)
+        self._scheduler.shutdown(wait=False)
+
+
+def _waking(wake: Callable[[], object]) -> Callable[[], Awaitable[None]]:
+    # A coroutine function, so AsyncIOScheduler calls it on the event loop rather than in a worker thread.
+    async def job() -> None:
+        wake()
+
+    return job

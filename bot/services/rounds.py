@@ -94,7 +94,10 @@ class RoundRunner:
     def __init__(self, bot: RunnerHost) -> None:
         self._bot = bot
         self._handlers: dict[RoundKind, RoundHandler] = {}
-        self._running: dict[int, asyncio.Future[None]] = {}
+        # Each row's run is a task of the runner, not of whoever asked for it (a timer, a command): the asker may go
+        # away without stopping it, and a graceful stop ends every run in one place (stop).
+        self._running: dict[int, asyncio.Task[None]] = {}
+        self._stopped = False
         self._scheduling = asyncio.Lock()
 
     def register(self, *handlers: RoundHandler) -> None:
@@ -218,10 +221,8 @@ class RoundRunner:
         return row
 
     def arm(self, row: Round) -> None:
-        async def fire() -> None:
-            await self.run(row.id)
-
-        self._bot.timers.at(timer_id(row.id), row.wakes_at, fire)
+        round_id = row.id
+        self._bot.timers.at(timer_id(round_id), row.wakes_at, lambda: self._start(round_id))
 
     # -- running ----------------------------------------------------------------------------------------------------
 
@@ -238,17 +239,42 @@ class RoundRunner:
         return bool(self._running)
 
     async def run(self, round_id: int) -> None:
-        """Run the row if it is due; a row already running is not started twice, its run is awaited instead."""
-        running = self._running.get(round_id)
-        if running is not None:
-            await asyncio.shield(running)
-            return
-        done = self._running[round_id] = asyncio.get_running_loop().create_future()
+        """Run the row if it is due and wait for it; a row already running is not started twice, its run is awaited
+        instead. After ``stop`` nothing runs: the row is taken up at the next start."""
+        task = self._start(round_id)
+        if task is not None:
+            await asyncio.wait({task})  # a run ended by stop() is no error of the asker's
+
+    async def stop(self) -> None:
+        """At a graceful stop: end every run in flight. Each row left sending says so once and resumes at the next
+        start with the recipients not yet reached; a row not yet claimed is still pending and is armed again."""
+        self._stopped = True
+        running = list(self._running.values())
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.wait(running)
+
+    def _start(self, round_id: int) -> asyncio.Task[None] | None:
+        if self._stopped:
+            return None
+        task = self._running.get(round_id)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._run_logged(round_id), name=timer_id(round_id))
+            self._running[round_id] = task
+            task.add_done_callback(lambda done: self._forget(round_id, done))
+        return task
+
+    def _forget(self, round_id: int, task: asyncio.Task[None]) -> None:
+        if self._running.get(round_id) is task:
+            del self._running[round_id]
+
+    async def _run_logged(self, round_id: int) -> None:
         try:
             await self._run(round_id)
-        finally:
-            del self._running[round_id]
-            done.set_result(None)
+        except Exception:
+            # A failure outside delivery (the database): the row keeps its state and is taken up at the next start.
+            log.exception("round run failed", extra={"round_id": round_id})
 
     async def _run(self, round_id: int) -> None:
         bot = self._bot
@@ -268,6 +294,13 @@ class RoundRunner:
             return
         try:
             outcome = await handler.deliver(row)
+        except asyncio.CancelledError:
+            # Only stop() (a graceful stop) cancels a run; what was delivered is recorded, the row stays sending.
+            log.info(
+                "round interrupted, resumes at start",
+                extra={"round_id": row.id, "kind": row.kind, "subject": row.subject, "meeting_id": row.meeting_id},
+            )
+            raise
         except Exception as error:
             await self._failed_attempt(row, error)
             return

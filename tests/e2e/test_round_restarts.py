@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -487,3 +488,50 @@ async def test_a_kill_in_the_middle_of_a_cancellation_tells_each_member_once(
     assert told() == [1] * 8
     assert post.embeds[0]["title"].startswith("AFLYST")
     assert [e["status"] for e in server.emu.scheduled_events(server.guild)] == [4]
+
+
+async def test_a_graceful_stop_mid_fan_out_logs_each_interrupted_round_once_and_no_error(
+    server: Server, running: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """systemctl restart (SIGTERM → close) while two fan-outs are in flight: one waits on the DM pacer, the other
+    is mid-send. Both stop without an ERROR, each says once that it resumes at start, and after the start each
+    member has each message exactly once."""
+    caplog.set_level(logging.INFO)
+    bot = await running.start()
+    cancelled = await meeting(server)
+    reminded = await meeting(server, date="8/12")
+    people = await going_members(server, cancelled, 8)
+    for person in people:
+        await server.emu.react(person, reminded, "✅")
+    await settle_bot(bot)
+    bot.dm.interval = 0.1
+
+    def told() -> list[tuple[int, int]]:
+        return [
+            (
+                sum("aflyst" in m.content for m in server.emu.dms_to(p)),
+                sum("Påmindelse" in m.content for m in server.emu.dms_to(p)),
+            )
+            for p in people
+        ]
+
+    await server.emu.run_command(server.organiser, server.announcements, "meeting remind", options={"meeting": "2"})
+    await server.emu.run_command(server.organiser, server.announcements, "meeting cancel", options={"meeting": "1"})
+    await server.emu.wait_for(lambda: sum(map(sum, told())) >= 4, timeout=10)
+    caplog.clear()
+    await running.stop()
+    assert 4 <= sum(map(sum, told())) < 16
+    errors = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []
+    interrupted = [r for r in caplog.records if r.getMessage() == "round interrupted, resumes at start"]
+    assert sorted((r.kind, r.meeting_id) for r in interrupted) == [  # type: ignore[attr-defined]
+        (RoundKind.CANCEL_NOTICE, 1),
+        (RoundKind.MANUAL_REMINDER, 2),
+    ]
+    assert len({r.round_id for r in interrupted}) == 2  # type: ignore[attr-defined]
+
+    bot = await running.start()
+    await server.emu.wait_for(lambda: sum(map(sum, told())) == 16, timeout=15)
+    await settle_bot(bot)
+    await asyncio.sleep(0.2)
+    assert told() == [(1, 1)] * 8
