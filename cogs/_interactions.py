@@ -48,6 +48,21 @@ class IdButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"mv:id-
         return button
 
 
+class MemberForm(discord.ui.Modal):
+    """A form one member opened. discord.py finds an open modal by its custom_id alone, one per id and not per member,
+    so a form keeps discord.py's random id (one per opening) and takes a submit only from the member who opened it."""
+
+    def __init__(self, opened_by: int, *, title: str, timeout: float) -> None:
+        super().__init__(title=title[:45], timeout=timeout)  # Discord's limit for a modal title
+        self.opened_by = opened_by
+
+    async def interaction_check(self, interaction: discord.Interaction[Any], /) -> bool:
+        if interaction.user.id == self.opened_by:
+            return True
+        log.warning("form submitted by another member", extra={"user_id": interaction.user.id})
+        return False
+
+
 def answers_errors(
     callback: Callable[Concatenate[S, discord.Interaction[Any], P], Coroutine[Any, Any, None]],
 ) -> Callable[Concatenate[S, discord.Interaction[Any], P], Coroutine[Any, Any, None]]:

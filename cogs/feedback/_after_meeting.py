@@ -16,7 +16,7 @@ from bot.render import meeting_label
 from bot.rounds import Outcome, Round, RoundKind
 from bot.services.dm import DmMessage, delivery_nonce
 from cogs._embeds import BRAND_COLOUR
-from cogs._interactions import IdButton, answers_errors, clean_text
+from cogs._interactions import IdButton, MemberForm, answers_errors, clean_text
 from cogs._rounds import MeetingRound
 from cogs.feedback._polls import open_poll, refused_when_closed
 from db import attendance, polls, rounds, rsvps
@@ -69,15 +69,13 @@ class CommentButton(IdButton, template=r"mv:fbc:(?P<poll_id>\d+)"):
         bot = interaction.client
         await _may_answer(bot, interaction.user.id, self.poll_id)
         language = bot.language_of(interaction)
-        await interaction.response.send_modal(CommentModal(bot, language, self.poll_id))
+        await interaction.response.send_modal(CommentModal(bot, language, interaction.user.id, self.poll_id))
 
 
-class CommentModal(discord.ui.Modal):
-    def __init__(self, bot: MikroVirkBot, language: Language, poll_id: int) -> None:
+class CommentModal(MemberForm):
+    def __init__(self, bot: MikroVirkBot, language: Language, opened_by: int, poll_id: int) -> None:
         text = bot.catalogue.text
-        super().__init__(
-            title=text(language, "feedback.comment_title")[:45], custom_id=f"mv:fbc-modal:{poll_id}", timeout=1800
-        )
+        super().__init__(opened_by, title=text(language, "feedback.comment_title"), timeout=1800)
         self.poll_id = poll_id
         # The input sits in a Label (type 18): a text input directly in an action row is deprecated in modals.
         self.comment: discord.ui.TextInput[CommentModal] = discord.ui.TextInput(

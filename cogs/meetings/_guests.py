@@ -13,13 +13,12 @@ from typing import Any
 import discord
 
 from bot.client import MikroVirkBot
-from bot.config import Language
 from bot.errors import UserFacingError
 from bot.exports import meetings_ics
 from bot.i18n import msgkey
 from bot.meetings import Meeting, Window, closed_reason
 from bot.render import clip
-from cogs._interactions import IdButton, answers_errors, clean_text
+from cogs._interactions import IdButton, MemberForm, answers_errors, clean_text
 from db import meetings, rsvps
 
 log = logging.getLogger(__name__)
@@ -41,10 +40,13 @@ async def open_meeting(bot: MikroVirkBot, meeting_id: int) -> Meeting:
     return meeting
 
 
-def guest_modal(bot: MikroVirkBot, language: Language, meeting_id: int) -> GuestModal:
+def guest_modal(interaction: discord.Interaction[MikroVirkBot], meeting_id: int) -> GuestModal:
+    bot = interaction.client
+    language = bot.language_of(interaction)
     text = bot.catalogue.text
     return GuestModal(
         meeting_id,
+        interaction.user.id,
         text(language, "guests.modal_title"),
         text(language, "guests.name_label"),
         text(language, "guests.business_label"),
@@ -87,7 +89,7 @@ class GuestsButton(IdButton, template=r"mv:guests:(?P<meeting_id>\d+)"):
         bot = interaction.client
         await open_meeting(bot, self.meeting_id)
         if not await rsvps.guests_of(bot.db, self.meeting_id, interaction.user.id):
-            await interaction.response.send_modal(guest_modal(bot, bot.language_of(interaction), self.meeting_id))
+            await interaction.response.send_modal(guest_modal(interaction, self.meeting_id))
             return
         await show_guests(interaction, self.meeting_id)
 
@@ -101,7 +103,7 @@ class AddGuestButton(IdButton, template=r"mv:guest-add:(?P<meeting_id>\d+)"):
     async def callback(self, interaction: discord.Interaction[MikroVirkBot]) -> None:
         bot = interaction.client
         await open_meeting(bot, self.meeting_id)
-        await interaction.response.send_modal(guest_modal(bot, bot.language_of(interaction), self.meeting_id))
+        await interaction.response.send_modal(guest_modal(interaction, self.meeting_id))
 
 
 class RemoveGuestButton(IdButton, template=r"mv:guest-del:(?P<guest_id>\d+)"):
@@ -131,11 +133,11 @@ class RemoveGuestButton(IdButton, template=r"mv:guest-del:(?P<guest_id>\d+)"):
         )
 
 
-class GuestModal(discord.ui.Modal):
+class GuestModal(MemberForm):
     """Name and (optionally) business of a guest a member brings."""
 
-    def __init__(self, meeting_id: int, title: str, name_label: str, business_label: str) -> None:
-        super().__init__(title=title[:45], custom_id=f"mv:guest-modal:{meeting_id}", timeout=900)
+    def __init__(self, meeting_id: int, opened_by: int, title: str, name_label: str, business_label: str) -> None:
+        super().__init__(opened_by, title=title, timeout=900)
         self.meeting_id = meeting_id
         # Each input sits in a Label (type 18): a text input directly in an action row is deprecated in modals.
         self.guest_name: discord.ui.TextInput[GuestModal] = discord.ui.TextInput(

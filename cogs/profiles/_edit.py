@@ -28,19 +28,21 @@ from bot.profiles import (
 )
 from bot.render import clip
 from cogs._embeds import card_embed
-from cogs._interactions import answers_errors, clean_text
+from cogs._interactions import MemberForm, answers_errors, clean_text
 from cogs.profiles._trades import Trade
 from db import meetings, members, profiles, program, rsvps
 
 log = logging.getLogger(__name__)
 
 
-class ProfileModal(discord.ui.Modal):
+class ProfileModal(MemberForm):
     """The business name, what I offer, what I look for, website and town; filled in with the current profile."""
 
-    def __init__(self, bot: MikroVirkBot, language: Language, trade: Trade, current: Profile | None) -> None:
+    def __init__(
+        self, bot: MikroVirkBot, language: Language, opened_by: int, trade: Trade, current: Profile | None
+    ) -> None:
         text = bot.catalogue.text
-        super().__init__(title=text(language, "profiles.form.title")[:45], custom_id="mv:profile-modal", timeout=900)
+        super().__init__(opened_by, title=text(language, "profiles.form.title"), timeout=900)
         self.trade = trade
 
         def field(
@@ -107,7 +109,9 @@ class ProfileModal(discord.ui.Modal):
 async def open_form(interaction: discord.Interaction[MikroVirkBot], trade: Trade) -> None:
     bot = interaction.client
     current = await profiles.get(bot.db, bot.config.discord.guild_id, interaction.user.id)
-    await interaction.response.send_modal(ProfileModal(bot, bot.language_of(interaction), trade, current))
+    await interaction.response.send_modal(
+        ProfileModal(bot, bot.language_of(interaction), interaction.user.id, trade, current)
+    )
 
 
 async def outdate_intros(bot: MikroVirkBot, user_id: int) -> None:

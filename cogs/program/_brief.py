@@ -18,7 +18,7 @@ from bot.program import SlotKind, SlotStatus
 from bot.render import clip
 from bot.rounds import Outcome, Round, RoundKind, RoundState
 from bot.services.dm import delivery_nonce
-from cogs._interactions import IdButton, answers_errors, clean_text
+from cogs._interactions import IdButton, MemberForm, answers_errors, clean_text
 from cogs._rounds import MeetingRound
 from db import meetings, program, rounds
 
@@ -56,18 +56,18 @@ class BriefButton(IdButton, template=r"mv:brief:(?P<meeting_id>\d+)"):
         current = await program.hot_seat_brief(bot.db, self.meeting_id)
         mine = current.brief if current and current.user_id == interaction.user.id else None
         await interaction.response.send_modal(
-            BriefModal(self.meeting_id, bot.language_of(interaction), bot.catalogue, mine)
+            BriefModal(self.meeting_id, interaction.user.id, bot.language_of(interaction), bot.catalogue, mine)
         )
 
 
-class BriefModal(discord.ui.Modal):
+class BriefModal(MemberForm):
     """The brief itself; saving it after the planned post found none posts it at once."""
 
-    def __init__(self, meeting_id: int, language: Language, catalogue: Catalogue, current: str | None) -> None:
+    def __init__(
+        self, meeting_id: int, opened_by: int, language: Language, catalogue: Catalogue, current: str | None
+    ) -> None:
         text = catalogue.text
-        super().__init__(
-            title=text(language, "brief.modal_title")[:45], custom_id=f"mv:brief-modal:{meeting_id}", timeout=1800
-        )
+        super().__init__(opened_by, title=text(language, "brief.modal_title"), timeout=1800)
         self.meeting_id = meeting_id
         # The input sits in a Label (type 18): a text input directly in an action row is deprecated in modals.
         self.brief: discord.ui.TextInput[BriefModal] = discord.ui.TextInput(
