@@ -30,6 +30,7 @@ class RoundKind(enum.StrEnum):
     SUGGESTIONS = "suggestions"  # "worth meeting" DMs to members going who have a profile
     LEAVER_ERASURE = "leaver_erasure"  # no meeting; subject: the leaver row's id (never the member's id)
     RETENTION = "retention"  # no meeting; subject: the local date of the daily run
+    RECONCILE = "reconcile"  # a meeting's post brought in line again after it failed at start; subject: a number
 
 
 class RoundState(enum.StrEnum):

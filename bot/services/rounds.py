@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Collection
 from datetime import datetime
 from typing import ClassVar, Protocol, runtime_checkable
 
@@ -112,20 +113,32 @@ class RoundRunner:
 
     # -- scheduling -----------------------------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """At start: schedule every coming meeting's rounds, let handlers schedule theirs, and set a timer for each
-        unfinished row — at once for those due while the bot was down (sent late, or skipped if no longer relevant)
-        and for those a crash left sending (resumed with the recipients not yet reached)."""
+    async def start(self, reconciling: Collection[int] = ()) -> None:
+        """At start, before any announcement is reconciled: let handlers schedule the rows that belong to no meeting,
+        and set a timer for every unfinished row but those of the meetings in ``reconciling`` (each is armed by
+        :meth:`start_meeting` once its post was reconciled, so its reminder counts the reactions made while offline).
+        Rows due while the bot was down run at once (sent late, or skipped if no longer relevant), and rows a crash
+        left sending resume with the recipients not yet reached."""
         bot = self._bot
-        guild_id = bot.config.discord.guild_id
-        for meeting in await meetings.coming_meetings(bot.db, guild_id, bot.clock(), limit=PLANNING_HORIZON):
-            await self.schedule_meeting(meeting, changed=False)
         for handler in self._handlers.values():
             await handler.at_start()
-        unfinished = await rounds.unfinished(bot.db, guild_id)
+        unfinished = [
+            row
+            for row in await rounds.unfinished(bot.db, bot.config.discord.guild_id)
+            if row.meeting_id is None or row.meeting_id not in reconciling
+        ]
         for row in unfinished:
             self.arm(row)
-        log.info("rounds armed", extra={"rounds": len(unfinished)})
+        log.info("rounds armed", extra={"rounds": len(unfinished), "meetings_waiting": len(reconciling)})
+
+    async def start_meeting(self, meeting: Meeting) -> None:
+        """At start, once a coming meeting's post was reconciled, or failed to be (timed work never waits on Discord):
+        schedule the meeting's rounds and set a timer for each of its unfinished rows."""
+        await self.schedule_meeting(meeting, changed=False)
+        unfinished = [row for row in await rounds.for_meeting(self._bot.db, meeting.id) if not row.state.finished]
+        for row in unfinished:
+            self.arm(row)
+        log.info("meeting's rounds armed", extra={"meeting_id": meeting.id, "rounds": len(unfinished)})
 
     async def replan(self) -> None:
         """After an organiser changed a setting that times rounds (offsets, monthly post, time zone): re-time the
@@ -215,8 +228,11 @@ class RoundRunner:
 
     async def add_now(self, guild_id: int, meeting_id: int, kind: RoundKind) -> Round:
         """A one-off round due now (an organiser's extra reminder), armed at once."""
-        now = self._bot.clock()
-        row = await rounds.create_one_off(self._bot.db, guild_id, meeting_id, kind, now, now)
+        return await self.add_one_off(guild_id, meeting_id, kind, self._bot.clock())
+
+    async def add_one_off(self, guild_id: int, meeting_id: int, kind: RoundKind, due: datetime) -> Round:
+        """A one-off round of a meeting due at ``due``, armed at once."""
+        row = await rounds.create_one_off(self._bot.db, guild_id, meeting_id, kind, due, self._bot.clock())
         self.arm(row)
         return row
 
@@ -363,4 +379,5 @@ KIND_NAME_KEYS = {
     RoundKind.SUGGESTIONS: msgkey("profiles.round_kind"),
     RoundKind.LEAVER_ERASURE: msgkey("round.kind.leaver_erasure"),
     RoundKind.RETENTION: msgkey("round.kind.retention"),
+    RoundKind.RECONCILE: msgkey("round.kind.reconcile"),
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC
 from typing import TYPE_CHECKING
@@ -17,6 +17,7 @@ from bot.profiles import business_line
 from bot.program import SlotKind
 from bot.render import FORMAT_KEYS, ProgramEntry, announcement_card, clip
 from bot.rsvp import RSVP_EMOJIS, emoji_for_state
+from bot.services.rounds import describe
 from cogs._embeds import card_embed
 from cogs.meetings._checkin import CheckInButton
 from cogs.meetings._guests import CalendarButton, GuestsButton
@@ -191,12 +192,22 @@ class Announcer:
         channel = self.channel
         message = await channel.send(embed=embed, view=view) if view else await channel.send(embed=embed)
         await meetings.set_announcement(self.bot.db, meeting.id, message.channel.id, message.id, self.bot.clock())
-        for emoji in RSVP_EMOJIS:
-            await message.add_reaction(emoji)
         log.info("announcement posted", extra={"meeting_id": meeting.id, "message_id": message.id})
+        await self.add_answer_reactions(meeting.id, message, RSVP_EMOJIS)
         refreshed = await meetings.get_meeting(self.bot.db, meeting.guild_id, meeting.id)
         assert refreshed is not None
         return refreshed
+
+    async def add_answer_reactions(self, meeting_id: int, message: discord.Message, emojis: Iterable[str]) -> None:
+        """Put the bot's ✅ ❔ ❌ under a post. They only show members where to click, so a refusal is logged and
+        never undoes the post: members can still react, and the next start adds the ones missing."""
+        try:
+            for emoji in emojis:
+                await message.add_reaction(emoji)
+        except discord.HTTPException as error:
+            log.warning(
+                "could not add the answer reactions", extra={"meeting_id": meeting_id, "error": describe(error)}
+            )
 
     def request_refresh(self, meeting_id: int) -> None:
         self.edits.request(meeting_id)

@@ -34,13 +34,11 @@ from cogs.meetings._organise import (
     Organiser,
 )
 from cogs.meetings._rsvp import Rsvps
+from cogs.meetings._startup import RECONCILE_HORIZON, Reconciler, ReconcileRetry
 from cogs.meetings._still_coming import StillComing
 from db import meetings
 
 log = logging.getLogger(__name__)
-
-# Meetings reconciled at start: far more than a season.
-RECONCILE_HORIZON = 100
 
 
 class Meetings(commands.Cog):
@@ -52,6 +50,7 @@ class Meetings(commands.Cog):
         self.rsvps = Rsvps(bot, self.announcer)
         self.organiser = Organiser(bot, self.announcer)
         self.next_answers = _members.NextMeetingAnswers(bot)
+        self.reconciler = Reconciler(bot, self.organiser, self.rsvps)
         self.rounds: tuple[RoundHandler, ...] = (
             StillComing(bot),
             CheckInOpens(bot, self.announcer.refresh_now),
@@ -59,6 +58,7 @@ class Meetings(commands.Cog):
             EventSync(bot, self.announcer),
             ChangeNotice(bot, self.announcer),
             CancelNotice(bot, self.announcer),
+            ReconcileRetry(bot, self.reconciler.reconcile),
         )
         self.reconciled = False
 
@@ -109,18 +109,8 @@ class Meetings(commands.Cog):
         self.bot.tasks.spawn(self.reconcile_all(), "reconcile")
 
     async def reconcile_all(self) -> None:
-        """Every coming meeting's post in line with the database and with reactions made while offline; then the
-        timed rounds start, so a reminder counts those reactions too."""
-        guild_id = self.bot.config.discord.guild_id
-        for meeting in await meetings.coming_meetings(self.bot.db, guild_id, self.bot.clock(), RECONCILE_HORIZON):
-            async with self.bot.locks(meeting.id):
-                if meeting.announcement_message_id is None:
-                    await self.organiser.publish(meeting)
-                else:
-                    await self.rsvps.reconcile(meeting)
+        await self.reconciler.reconcile_all()
         self.reconciled = True
-        log.info("announcements reconciled")
-        await self.bot.rounds.start()
 
     # -- members ------------------------------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from bot.meetings import Meeting, MeetingFormat, Window, closed_reason, members_
 from bot.planning import PlannedMeeting, plan_season, weekday_rule_of
 from bot.render import EMBED_FIELD_VALUE_MAX, FORMAT_KEYS, clip, local_date, meeting_label, names_within
 from bot.rounds import RoundKind
+from bot.services.rounds import describe
 from bot.translator import command_text
 from cogs._embeds import BRAND_COLOUR
 from cogs._interactions import Confirmation, clean_text
@@ -138,12 +139,17 @@ class Organiser:
         )
 
     async def publish(self, meeting: Meeting) -> Meeting:
-        """Announce and mirror a new meeting; a Discord failure leaves it for the next start to post."""
+        """Announce and mirror a new meeting; a post Discord refuses is left for the next start to post."""
         try:
-            meeting = await self.announcer.post(meeting)
-        except discord.HTTPException:
-            log.warning("could not post the announcement", exc_info=True, extra={"meeting_id": meeting.id})
+            return await self.announce(meeting)
+        except discord.HTTPException as error:
+            log.warning("could not post the announcement", extra={"meeting_id": meeting.id, "error": describe(error)})
             return meeting
+
+    async def announce(self, meeting: Meeting) -> Meeting:
+        """Post the announcement, mirror the meeting as an event and schedule its rounds; raises if the post fails.
+        Once the post is up nothing after it can undo it: the event and the rounds follow whatever else fails."""
+        meeting = await self.announcer.post(meeting)
         await self.announcer.try_sync_event(meeting)
         await self.bot.rounds.schedule_meeting(meeting, changed=True)
         return meeting
