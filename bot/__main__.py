@@ -29,7 +29,7 @@ from bot.durations import format_offset
 from bot.logs import configure_logging
 from bot.setup_wizard import add_setup_arguments, setup_command
 from db.database import backup, bundled_migrations
-from db.health import read_health
+from db.health import exposed_files, read_health
 from db.lock import DatabaseInUseError, DatabaseLock
 from db.restore import RestoreRefusedError, restore
 from db.settings import read_stored_settings
@@ -205,6 +205,11 @@ def run_status(config: Config, now: datetime) -> int:
     )
     print(f"Meetings: {state.coming_meetings} coming of {state.meetings}; members known: {state.members}.")
     print(describe_last_backup(config.backup.dir, now))
+    for exposed in exposed_files(path, config.backup.dir):
+        print(
+            f"Warning: {exposed.path} is open to other users (mode {exposed.mode:o}): "
+            f"chmod {exposed.wanted:o} {exposed.path}"
+        )
     print("Next timed rounds:" if state.next_rounds else "Next timed rounds: none.")
     for kind, subject, due in state.next_rounds:
         print(f"  {due.isoformat(timespec='minutes')}  {kind}{' ' + subject if subject else ''}")

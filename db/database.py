@@ -9,7 +9,9 @@ commits a second this is far more than a monthly meeting needs, and it makes int
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -26,9 +28,25 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5_000
 # The files SQLite keeps beside a database ("<name>-wal" …) while it is open or after a crash.
 SIDE_FILES = ("-journal", "-wal", "-shm")
+# The database and its backups hold members' names, answers and comments: for the bot's own user only, whatever the
+# umask it was started with (a mode given at creation is only ever narrowed by the umask, never widened).
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 Params = Sequence[Any] | dict[str, Any]
+
+
+def private_folder(path: Path) -> None:
+    """Create the folder ``path`` (and its parents) if missing; the folder itself is owner-only."""
+    path.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
+
+
+def create_private(path: Path) -> None:
+    """Create ``path`` as an empty owner-only file unless it exists. SQLite opens such a file as it finds it and gives
+    the -wal, -shm and -journal files it makes beside it the same mode."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +126,8 @@ class Database:
         if self._raw is not None:
             return
         if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(self.path.parent)
+            create_private(self.path)
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so transactions are exactly what the code says.
         raw = await aiosqlite.connect(self.path, isolation_level=None)
         raw.row_factory = sqlite3.Row
@@ -201,9 +220,10 @@ def backup(source: Path, target: Path) -> int:
     """
     if not source.exists():
         raise FileNotFoundError(source)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
+    create_private(partial)
     try:
         with (
             closing(sqlite3.connect(source)) as src,

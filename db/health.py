@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+import stat
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from db.codec import instant_to_db, optional_instant_from_db
-from db.database import Database
+from db.database import PRIVATE_FILE, PRIVATE_FOLDER, SIDE_FILES, Database
+from db.lock import lock_path
 
 
 async def beat(db: Database, pid: int, started_at: datetime, now: datetime) -> None:
@@ -60,3 +62,31 @@ def read_health(path: Path, now: datetime) -> Health:
         meetings=int(meetings),
         members=int(members),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ExposedFile:
+    """A data file or folder other users on the host may read or change, and the mode it should have."""
+
+    path: Path
+    mode: int
+    wanted: int
+
+
+def exposed_files(database: Path, backups: Path) -> list[ExposedFile]:
+    """The bot's data (the database, its log files and lock, copies kept by ``restore``, the backups' folder and the
+    files in it) that grants anything to the group or to others."""
+    candidates = [database, lock_path(database)]
+    candidates += [database.with_name(database.name + suffix) for suffix in SIDE_FILES]
+    candidates += sorted(database.parent.glob(f"{database.name}.replaced-*"))
+    if backups.is_dir():
+        candidates += [backups, *sorted(path for path in backups.iterdir() if path.is_file())]
+    exposed: list[ExposedFile] = []
+    for path in dict.fromkeys(candidates):
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            exposed.append(ExposedFile(path, mode, PRIVATE_FOLDER if path.is_dir() else PRIVATE_FILE))
+    return exposed

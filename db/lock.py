@@ -10,6 +10,8 @@ import fcntl
 import os
 from pathlib import Path
 
+from db.database import PRIVATE_FILE, private_folder
+
 
 class DatabaseInUseError(RuntimeError):
     """Another process holds the database's lock; ``pid`` is the one it wrote there, if readable."""
@@ -33,8 +35,8 @@ class DatabaseLock:
         """Take the lock or raise :class:`DatabaseInUseError`; writes this process id into the lock file."""
         if self._fd is not None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        private_folder(self.path.parent)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

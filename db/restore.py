@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from db.database import SIDE_FILES, latest_version
+from db.database import PRIVATE_FILE, SIDE_FILES, latest_version, private_folder
 
 
 class RestoreRefusedError(Exception):
@@ -37,7 +37,7 @@ def restore(backup_file: Path, database: Path, now: datetime) -> Restored:
     """Replace ``database`` with a copy of ``backup_file`` once that copy passed its checks (else refuse)."""
     if not backup_file.is_file():
         raise RestoreRefusedError(f"there is no file {str(backup_file)!r}.", "Give the path of a backup file.")
-    database.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(database.parent)
     # The copy is what is checked, so what goes into place is exactly what passed.
     staged = database.with_name(f".{database.name}.restoring")
     try:
@@ -57,7 +57,10 @@ def _side_file(database: Path, suffix: str) -> Path:
 
 
 def _copy_durably(source: Path, target: Path) -> None:
-    with source.open("rb") as reading, target.open("wb") as writing:
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    # O_CREAT's mode applies to a new file only: a copy left by a crash keeps its mode unless narrowed here.
+    os.fchmod(descriptor, PRIVATE_FILE)
+    with source.open("rb") as reading, os.fdopen(descriptor, "wb") as writing:
         shutil.copyfileobj(reading, writing)
         writing.flush()
         os.fsync(writing.fileno())

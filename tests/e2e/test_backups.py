@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import stat
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
@@ -196,3 +197,41 @@ async def test_restore_is_refused_while_the_bot_runs_and_works_once_stopped(
     await settle_bot(bot)
     assert [row.kind for row in await backup_rows(bot)] == [RoundKind.BACKUP] * 2
     assert len(backup_files(folder)) == 2
+
+
+async def test_data_files_are_owner_only_and_status_warns_about_a_loosened_one(
+    server: Server, running: RunningBot, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Under the usual umask 022 (group and others may read) the bot still writes its database, its log files, the
+    backups and their folder for its own user only; `status` names any data file someone loosened since."""
+    folder = configure_backups(server, every="1d")
+    previous = os.umask(0o022)
+    try:
+        bot = await running.start()
+        await settle_bot(bot)
+        await pass_time(server, bot, DAY)
+        database = server.config.database.path
+        [made] = backup_files(folder)
+        modes = {
+            path.name: stat.S_IMODE(path.stat().st_mode)
+            for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm"), folder, made.path)
+        }
+        assert modes == {
+            "bot.sqlite3": 0o600,
+            "bot.sqlite3-wal": 0o600,
+            "bot.sqlite3-shm": 0o600,
+            "backups": 0o700,
+            made.path.name: 0o600,
+        }
+        capsys.readouterr()
+        healthy = run_status(server.config, server.clock())
+        assert "Warning" not in capsys.readouterr().out
+        database.chmod(0o644)
+        folder.chmod(0o755)
+        assert run_status(server.config, server.clock()) == healthy  # a warning, not a failure
+        report = capsys.readouterr().out
+        assert f"Warning: {database} is open to other users (mode 644): chmod 600 {database}" in report
+        assert f"Warning: {folder} is open to other users (mode 755): chmod 700 {folder}" in report
+        assert report.count("Warning") == 2
+    finally:
+        os.umask(previous)

@@ -28,6 +28,8 @@ def test_the_unit_runs_the_bot_safely() -> None:
     assert service["User"] == "mikrovirk"  # a dedicated user, not root
     assert service["NoNewPrivileges"] == "yes" and service["ProtectSystem"] == "strict"
     assert service["PrivateTmp"] == "yes" and service["ReadWritePaths"] == "/var/lib/mikrovirk-bot"
+    # Members' data is for the bot's user only: what it creates, and the folder holding it.
+    assert service["UMask"] == "0077" and service["StateDirectoryMode"] == "0700"
 
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed here")
