@@ -16,6 +16,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.durations import format_offset, parse_clock_time, parse_offset
+from bot.rsvp import GUESTS_PER_MEMBER_MAX
 
 TOKEN_ENV = "DISCORD_TOKEN"
 Language = Literal["da", "en"]
@@ -68,6 +69,7 @@ class RemindersConfig:
 class MeetingsConfig:
     duration: timedelta  # a meeting's end is its start plus this
     still_coming_before: timedelta  # when a full meeting asks those going whether they still come
+    max_guests_per_member: int = 3  # guests one member may bring to one meeting
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +130,7 @@ _KNOWN_KEYS: dict[str, frozenset[str]] = {
     "network": frozenset({"name", "timezone", "language", "default_venue", "default_start"}),
     "database": frozenset({"path"}),
     "reminders": frozenset({"offsets", "monthly_day", "monthly_time"}),
-    "meetings": frozenset({"duration", "still_coming_before"}),
+    "meetings": frozenset({"duration", "still_coming_before", "max_guests_per_member"}),
     "feedback": frozenset({"after_end", "open_for", "topics_channel_id"}),
     "program": frozenset({"intro_slots", "intro_minutes", "newcomer_days", "intro_invite_before", "brief_before"}),
     "backup": frozenset({"every", "keep", "dir"}),
@@ -286,6 +288,7 @@ def _meetings(data: Mapping[str, Any]) -> MeetingsConfig:
     return MeetingsConfig(
         duration=_duration(table, "duration", "150m", timedelta(minutes=15), timedelta(hours=12)),
         still_coming_before=_duration(table, "still_coming_before", "2d", timedelta(hours=1), timedelta(days=14)),
+        max_guests_per_member=_count(table, "meetings", "max_guests_per_member", 3, 1, GUESTS_PER_MEMBER_MAX),
     )
 
 

@@ -14,12 +14,16 @@ from bot.feedback import format_average
 from bot.i18n import Catalogue, msgkey
 from bot.meetings import Meeting, MeetingFormat, MeetingStatus
 from bot.program import SlotKind
-from bot.rsvp import Roster, seats_free
+from bot.rsvp import Guest, Roster, seats_free
 
 # Embed limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 EMBED_TITLE_MAX = 256
 EMBED_DESCRIPTION_MAX = 4096
 EMBED_FIELD_VALUE_MAX = 1024
+MESSAGE_CONTENT_MAX = 2000  # a message's text (https://discord.com/developers/docs/resources/message#create-message)
+# A guest's line in the member's own list, clipped: a name and a business are 80 + 100 characters as stored, and a
+# full list of guests (rsvp.GUESTS_PER_MEMBER_MAX) then fits one message with the answer above it.
+GUEST_LINE_MAX = 80
 
 FORMAT_KEYS = {
     MeetingFormat.TOOLS: msgkey("meeting.format.tools"),
@@ -151,20 +155,43 @@ def meeting_card(meeting: Meeting, language: Language, catalogue: Catalogue) -> 
     )
 
 
-def names_within(names: Sequence[str], limit: int, more: Callable[[int], str]) -> str:
-    """Comma-separated names that fit in ``limit`` characters; the rest become ``more(n)`` ("+12 more")."""
+def names_within(
+    names: Sequence[str], limit: int, more: Callable[[int], str], *, separator: str = ", ", before_more: str = " "
+) -> str:
+    """Names joined by ``separator`` that fit in ``limit`` characters; the rest become ``more(n)`` ("+12 more")."""
     if not names:
         return "—"
     shown: list[str] = []
     for index, name in enumerate(names):
         rest = len(names) - index - 1
-        candidate = ", ".join([*shown, name])
-        tail = f" {more(rest)}" if rest else ""
+        candidate = separator.join([*shown, name])
+        tail = f"{before_more}{more(rest)}" if rest else ""
         if len(candidate) + len(tail) > limit:
             hidden = len(names) - len(shown)
-            return f"{', '.join(shown)} {more(hidden)}" if shown else more(hidden)
+            return f"{separator.join(shown)}{before_more}{more(hidden)}" if shown else more(hidden)
         shown.append(name)
-    return ", ".join(shown)
+    return separator.join(shown)
+
+
+def guest_list(guests: Sequence[Guest], notice: str | None, language: Language, catalogue: Catalogue) -> str:
+    """A member's own guests for a meeting, one line each, under ``notice`` (what just happened). Always one message:
+    each line is clipped, and guests beyond the room are counted ("+3 more"); the notice (a line naming one guest)
+    gets a quarter of the message at most."""
+    head = f"{clip(notice, MESSAGE_CONTENT_MAX // 4)}\n\n" if notice else ""
+    if not guests:
+        return head + catalogue.text(language, "guests.none")
+    lines = [
+        clip(f"• {guest.name}" + (f" ({guest.business})" if guest.business else ""), GUEST_LINE_MAX) for guest in guests
+    ]
+    room = MESSAGE_CONTENT_MAX - len(head) - len(catalogue.text(language, "guests.yours", guests=""))
+    listing = names_within(
+        lines,
+        room,
+        lambda count: catalogue.plural(language, "announcement.more", count),
+        separator="\n",
+        before_more="\n",
+    )
+    return head + catalogue.text(language, "guests.yours", guests=listing)
 
 
 def announcement_card(

@@ -106,6 +106,11 @@ class Attendee:
     changed_at: datetime
 
 
+# The most guests meetings.max_guests_per_member allows: a member's guest list has a remove button per guest beside
+# the add button, and Discord puts at most 25 buttons on a message.
+GUESTS_PER_MEMBER_MAX = 20
+
+
 @dataclass(frozen=True, slots=True)
 class Guest:
     id: int
@@ -114,6 +119,11 @@ class Guest:
     host_name: str
     name: str
     business: str | None
+
+
+def same_guest(guest: Guest, name: str, business: str | None) -> bool:
+    """Whether ``name`` and ``business`` are ``guest`` again, as typed a second time (case aside)."""
+    return guest.name.casefold() == name.casefold() and (guest.business or "").casefold() == (business or "").casefold()
 
 
 @dataclass(frozen=True, slots=True)

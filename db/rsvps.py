@@ -15,6 +15,7 @@ from bot.rsvp import (
     choice_for_emoji,
     promotions,
     resolve_choice,
+    same_guest,
     state_after_removal,
 )
 from db import members
@@ -242,12 +243,39 @@ class MeetingFull(Exception):  # noqa: N818 - a state, not a programming error
     """No seat is free for another guest."""
 
 
+# A member's guests for a meeting, in the order they were added.
+_GUESTS_OF = (
+    "SELECT id, meeting_id, host_user_id, name, business, '' AS host_name FROM guests"
+    " WHERE meeting_id = ? AND host_user_id = ? ORDER BY id"
+)
+
+
+class TooManyGuests(Exception):  # noqa: N818 - a state, not a programming error
+    """The member brings as many guests as one member may."""
+
+
+class GuestListed(Exception):  # noqa: N818 - a state, not a programming error
+    """The member has this guest on the list already (a form sent twice, e.g. after an answer that failed)."""
+
+    def __init__(self, guest: Guest) -> None:
+        super().__init__(guest.id)
+        self.guest = guest
+
+
 async def add_guest(
-    db: Database, meeting_id: int, host_user_id: int, name: str, business: str | None, now: datetime
+    db: Database, meeting_id: int, host_user_id: int, name: str, business: str | None, now: datetime, *, most: int
 ) -> Guest:
-    """Register a member's guest; guests take seats, so a full meeting refuses them."""
+    """Register a member's guest; guests take seats, so a full meeting refuses them, and a member brings ``most``
+    guests at most. The same guest again (names compared without case) is refused, so sending a form twice adds
+    one guest."""
     stamp = instant_to_db(now)
     async with db.transaction() as conn:
+        own = [_guest(row) for row in await conn.fetchall(_GUESTS_OF, (meeting_id, host_user_id))]
+        listed = next((guest for guest in own if same_guest(guest, name, business)), None)
+        if listed is not None:
+            raise GuestListed(listed)
+        if len(own) >= most:
+            raise TooManyGuests(meeting_id)
         capacity = await _capacity(conn, meeting_id)
         if capacity is not None and await _seats_taken(conn, meeting_id) >= capacity:
             raise MeetingFull(meeting_id)
@@ -286,9 +314,5 @@ async def guest_of(db: Database, guest_id: int, host_user_id: int) -> Guest | No
 
 async def guests_of(db: Database, meeting_id: int, host_user_id: int) -> list[Guest]:
     async with db.read() as conn:
-        rows = await conn.fetchall(
-            "SELECT id, meeting_id, host_user_id, name, business, '' AS host_name FROM guests"
-            " WHERE meeting_id = ? AND host_user_id = ? ORDER BY id",
-            (meeting_id, host_user_id),
-        )
+        rows = await conn.fetchall(_GUESTS_OF, (meeting_id, host_user_id))
     return [_guest(row) for row in rows]

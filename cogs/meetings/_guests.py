@@ -17,7 +17,8 @@ from bot.errors import UserFacingError
 from bot.exports import meetings_ics
 from bot.i18n import msgkey
 from bot.meetings import Meeting, Window, closed_reason
-from bot.render import clip
+from bot.render import clip, guest_list
+from bot.rsvp import GUESTS_PER_MEMBER_MAX
 from cogs._interactions import IdButton, MemberForm, answers_errors, clean_text
 from db import meetings, rsvps
 
@@ -26,8 +27,7 @@ log = logging.getLogger(__name__)
 # A guest's name and business fit an embed line and a CSV cell.
 GUEST_NAME_MAX = 80
 GUEST_BUSINESS_MAX = 100
-# Buttons per message: room for the add button and one remove button per guest.
-LISTED_GUESTS_MAX = 20
+BUTTON_LABEL_MAX = 80  # Discord's limit for a button's label
 
 
 async def open_meeting(bot: MikroVirkBot, meeting_id: int) -> Meeting:
@@ -53,28 +53,36 @@ def guest_modal(interaction: discord.Interaction[MikroVirkBot], meeting_id: int)
     )
 
 
-async def show_guests(
-    interaction: discord.Interaction[MikroVirkBot], meeting_id: int, notice: str | None = None
-) -> None:
+async def guest_panel(
+    interaction: discord.Interaction[MikroVirkBot], meeting_id: int, notice: str | None
+) -> tuple[str, discord.ui.View]:
+    """The member's own guests with a remove button each and an add button, under ``notice``. A list longer than the
+    cap (from before it was lowered) has buttons for its first guests; removing them brings the rest."""
     bot = interaction.client
     language = bot.language_of(interaction)
     guests = await rsvps.guests_of(bot.db, meeting_id, interaction.user.id)
     view = discord.ui.View(timeout=None)
     view.add_item(AddGuestButton(meeting_id, bot.catalogue.text(language, "guests.add_button")))
-    for guest in guests[:LISTED_GUESTS_MAX]:
-        label = clip(bot.catalogue.text(language, "guests.remove_button", name=guest.name), 80)
+    for guest in guests[:GUESTS_PER_MEMBER_MAX]:
+        label = clip(bot.catalogue.text(language, "guests.remove_button", name=guest.name), BUTTON_LABEL_MAX)
         view.add_item(RemoveGuestButton(guest.id, label))
-    listing = "\n".join(f"• {guest.name}" + (f" ({guest.business})" if guest.business else "") for guest in guests)
-    content = (
-        bot.catalogue.text(language, "guests.yours", guests=listing)
-        if guests
-        else bot.catalogue.text(language, "guests.none")
-    )
-    if notice:
-        content = f"{notice}\n\n{content}"
+    return guest_list(guests, notice, language, bot.catalogue), view
+
+
+async def show_guests(
+    interaction: discord.Interaction[MikroVirkBot], meeting_id: int, notice: str | None = None
+) -> None:
+    content, view = await guest_panel(interaction, meeting_id, notice)
     await interaction.response.send_message(
         content, view=view, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
     )
+
+
+async def refuse_past_the_cap(bot: MikroVirkBot, meeting_id: int, user_id: int) -> None:
+    """Before the form opens: a member whose list is full is told so (the save checks again)."""
+    most = bot.config.meetings.max_guests_per_member
+    if len(await rsvps.guests_of(bot.db, meeting_id, user_id)) >= most:
+        raise UserFacingError("guests.too_many", limit=most)
 
 
 class GuestsButton(IdButton, template=r"mv:guests:(?P<meeting_id>\d+)"):
@@ -103,6 +111,7 @@ class AddGuestButton(IdButton, template=r"mv:guest-add:(?P<meeting_id>\d+)"):
     async def callback(self, interaction: discord.Interaction[MikroVirkBot]) -> None:
         bot = interaction.client
         await open_meeting(bot, self.meeting_id)
+        await refuse_past_the_cap(bot, self.meeting_id, interaction.user.id)
         await interaction.response.send_modal(guest_modal(interaction, self.meeting_id))
 
 
@@ -126,10 +135,11 @@ class RemoveGuestButton(IdButton, template=r"mv:guest-del:(?P<guest_id>\d+)"):
         bot.dispatch("announcement_outdated", guest.meeting_id)
         if promoted:
             bot.dispatch("members_promoted", guest.meeting_id, promoted)
+        content, view = await guest_panel(
+            interaction, guest.meeting_id, bot.catalogue.text(language, "guests.removed", name=guest.name)
+        )
         await interaction.response.edit_message(
-            content=bot.catalogue.text(language, "guests.removed", name=guest.name),
-            view=None,
-            allowed_mentions=discord.AllowedMentions.none(),
+            content=content, view=view, allowed_mentions=discord.AllowedMentions.none()
         )
 
 
@@ -162,11 +172,20 @@ class GuestModal(MemberForm):
             if business.strip()
             else None
         )
+        most = bot.config.meetings.max_guests_per_member
         try:
             async with bot.locks(self.meeting_id):
-                await rsvps.add_guest(bot.db, self.meeting_id, interaction.user.id, name, company, bot.clock())
+                await rsvps.add_guest(
+                    bot.db, self.meeting_id, interaction.user.id, name, company, bot.clock(), most=most
+                )
         except rsvps.MeetingFull:
             raise UserFacingError("guests.full") from None
+        except rsvps.TooManyGuests:
+            raise UserFacingError("guests.too_many", limit=most) from None
+        except rsvps.GuestListed as listed:
+            already = bot.catalogue.text(language, "guests.already_added", name=listed.guest.name)
+            await show_guests(interaction, self.meeting_id, already)
+            return
         log.info("guest added", extra={"meeting_id": self.meeting_id, "user_id": interaction.user.id})
         bot.dispatch("announcement_outdated", self.meeting_id)
         await show_guests(interaction, self.meeting_id, bot.catalogue.text(language, "guests.added", name=name))

@@ -102,6 +102,20 @@ def test_invalid_values_name_the_key(tmp_path: Path, path: tuple[str, ...], valu
     assert key in paragraph and "\n" not in paragraph
 
 
+@pytest.mark.parametrize("cap", [0, 21, "3", 2.5, True])
+def test_a_guest_cap_outside_1_to_20_is_refused(tmp_path: Path, cap: Any) -> None:
+    with pytest.raises(ConfigError) as error:
+        parse_config({**valid(), "meetings": {"max_guests_per_member": cap}}, tmp_path / "config.toml")
+    assert error.value.key == "meetings.max_guests_per_member"
+    assert "from 1 to 20" in error.value.paragraph()
+
+
+def test_the_guest_cap_defaults_to_three(tmp_path: Path) -> None:
+    assert parse_config(valid(), tmp_path / "config.toml").meetings.max_guests_per_member == 3
+    chosen = parse_config({**valid(), "meetings": {"max_guests_per_member": 20}}, tmp_path / "config.toml")
+    assert chosen.meetings.max_guests_per_member == 20
+
+
 def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as missing:
         load_config(tmp_path / "nope.toml")

@@ -17,13 +17,15 @@ from bot.meetings import Meeting, MeetingFormat, MeetingStatus
 from bot.render import (
     ProgramEntry,
     announcement_card,
+    guest_list,
     local_date,
     local_month,
     names_within,
     one_decimal,
     short_date,
 )
-from bot.rsvp import Attendee, Guest, Roster, RsvpState
+from bot.rsvp import GUESTS_PER_MEMBER_MAX, Attendee, Guest, Roster, RsvpState
+from cogs.meetings._guests import GUEST_BUSINESS_MAX, GUEST_NAME_MAX
 
 CATALOGUE = default_catalogue()
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -87,6 +89,37 @@ def test_names_always_fit_and_count_the_rest(names: list[str], limit: int) -> No
     shown = shown_part.split(", ") if shown_part else []
     assert shown == names[: len(shown)]  # in order, none skipped
     assert len(shown) + hidden == len(names)  # the rest are counted, not lost
+
+
+def longest_guest(number: int) -> Guest:
+    name = f"{number:03d}" + "Ø" * (GUEST_NAME_MAX - 3)
+    return Guest(number, 7, 1, "", name, "B" * GUEST_BUSINESS_MAX)
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_the_longest_guest_list_fits_one_message_with_every_guest(language: Language) -> None:
+    """The worst a member can send: the most guests the cap allows, each with the longest name and business."""
+    guests = [longest_guest(number) for number in range(GUESTS_PER_MEMBER_MAX)]
+    notice = CATALOGUE.text(language, "guests.added", name=guests[-1].name)
+    text = guest_list(guests, notice, language, CATALOGUE)
+    assert len(text) <= 2000
+    assert text.startswith(notice)
+    assert [line[2:5] for line in text.splitlines() if line.startswith("• ")] == [
+        f"{number:03d}" for number in range(GUESTS_PER_MEMBER_MAX)
+    ]
+
+
+@given(st.integers(min_value=0, max_value=300), st.integers(min_value=0, max_value=3000))
+def test_any_guest_list_fits_one_message_and_counts_the_rest(count: int, notice_length: int) -> None:
+    """Lists from before the cap (or a lowered one) and any notice: one message, every guest shown or counted."""
+    guests = [longest_guest(number) for number in range(count)]
+    text = guest_list(guests, "N" * notice_length or None, "en", CATALOGUE)
+    assert len(text) <= 2000
+    shown = sum(line.startswith("• ") for line in text.splitlines())
+    hidden = int(text.rsplit("+", 1)[1].split()[0]) if shown < count else 0
+    assert shown + hidden == count
+    if not count:
+        assert "no guests" in text
 
 
 def test_announcement_shows_counts_names_seats_and_program() -> None:
