@@ -819,6 +819,28 @@ async def test_single_client_is_throttled_by_headers_and_generous_limits_never_4
         assert emu.rate_limited == []
 
 
+async def test_a_rate_limit_storm_is_waited_out_until_it_outlasts_discord_pys_retries() -> None:
+    async with FakeDiscord() as emu:
+        scene = build_scene(emu)
+        bot = make_bot()
+        async with run_client(emu, bot):
+            channel = text_channel(bot, scene.channel)
+            storm = emu.rate_limit_storm("message_create", scene.channel, times=3, retry_after=0.05)
+            sent = await channel.send("through the storm")  # three 429s, waited out, then accepted
+            assert emu.get_message(sent.id).content == "through the storm"
+            assert (storm.answered, storm.times) == (3, 0)
+            assert [r.status for r in emu.rate_limited] == [429] * 3
+            assert all(r.response_headers["Via"] == "1.1 google" for r in emu.rate_limited)
+
+            emu.rate_limit_storm("message_create", None, times=5, retry_after=0.01)  # every channel
+            with pytest.raises(discord.HTTPException) as refused:
+                await channel.send("lost in the storm")
+            assert refused.value.status == 429
+            assert len(emu.rate_limited) == 3 + 5
+            await channel.send("after the storm")  # it is over: the budget was never touched
+            assert [m.content for m in emu.channel_messages(scene.channel)][-1] == "after the storm"
+
+
 async def test_http_level_details(emu: FakeDiscord) -> None:
     build_scene(emu)
     emu.rate_limit_config = RateLimitConfig(default=BucketLimit(2, 5.0))

@@ -115,6 +115,22 @@ def _ceil_ms(value: float) -> float:
     return max(0.0, math.ceil(value * 1000) / 1000)
 
 
+@dataclass
+class Storm:
+    """Injected 429s: the next ``times`` requests of a bucket are refused as rate limited, whatever the budget (an
+    incident on Discord's side, or another process with the same token that discord.py cannot see)."""
+
+    bucket: str
+    major: str | None  # None: every major parameter of the bucket
+    times: int
+    retry_after: float
+    is_global: bool = False
+    answered: int = 0
+
+    def applies(self, bucket_name: str, major: str) -> bool:
+        return self.times > 0 and bucket_name == self.bucket and self.major in (None, major)
+
+
 class _Window:
     __slots__ = ("hits", "start")
 
@@ -128,6 +144,7 @@ class RateLimiter:
         self.config = config
         self._windows: dict[str, _Window] = {}
         self._global = _Window()
+        self.storms: list[Storm] = []
 
     def reset(self) -> None:
         self._windows.clear()
@@ -157,6 +174,9 @@ class RateLimiter:
 
     def check(self, bucket_name: str, major: str, *, count_global: bool) -> Decision:
         """Admit or reject one request; admitted requests are counted."""
+        storm = next((s for s in self.storms if s.applies(bucket_name, major)), None)
+        if storm is not None:
+            return self._storm_429(storm, bucket_name, major)
         if not self.config.enabled:
             return Decision(allowed=True, headers={})
         now = time.monotonic()
@@ -198,6 +218,19 @@ class RateLimiter:
         if global_limit is not None:
             self._record(self._global, now)
         return Decision(allowed=True, headers=headers, bucket=key if limit is not None else None)
+
+    @staticmethod
+    def _storm_429(storm: Storm, bucket_name: str, major: str) -> Decision:
+        storm.times -= 1
+        storm.answered += 1
+        retry = _ceil_ms(storm.retry_after)
+        headers = {"Retry-After": str(max(1, math.ceil(retry))), "Via": "1.1 google"}
+        if storm.is_global:
+            headers.update({"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"})
+        else:
+            headers["X-RateLimit-Scope"] = "user"
+        key = f"{bucket_name}:{major}"
+        return Decision(allowed=False, headers=headers, retry_after=retry, is_global=storm.is_global, bucket=key)
 
     def exhaust(self, bucket_name: str, major: str = "") -> None:
         """Use up a bucket's whole budget now (as another process with the same token would)."""

@@ -20,7 +20,7 @@ from aiohttp import web
 from .actors import InteractionResult, Settled, UserActions
 from .gateway import DispatchRecord, GatewayHub, GatewaySession
 from .links import find_broken_message_links
-from .ratelimit import RateLimitConfig, RateLimiter
+from .ratelimit import RateLimitConfig, RateLimiter, Storm
 from .rest import RecordedRequest, Refusal, RestApi
 from .state import (
     DEFAULT_BOT_PERMISSIONS,
@@ -257,6 +257,24 @@ class FakeDiscord(UserActions):
         ``major`` is the route's major parameter (channel, guild, or "webhook_id+token")."""
         major_key = major if isinstance(major, str) else str(ref_id(major))
         self.limiter.exhaust(bucket, major_key)
+
+    def rate_limit_storm(
+        self,
+        bucket: str,
+        major: Ref | str | None = None,
+        *,
+        times: int,
+        retry_after: float = 0.1,
+        is_global: bool = False,
+    ) -> Storm:
+        """Answer the next ``times`` requests of ``bucket`` (named as for :meth:`exhaust_rate_limit`; every major
+        parameter when ``major`` is None) with a 429 Discord-style, whatever budget is left. discord.py waits
+        ``retry_after`` and retries each request up to five times, so five or more in a row reach the caller as
+        ``HTTPException(429)``. ``is_global`` makes them global 429s, which pause every request of the client."""
+        major_key = major if major is None or isinstance(major, str) else str(ref_id(major))
+        storm = Storm(bucket, major_key, times, retry_after, is_global)
+        self.limiter.storms.append(storm)
+        return storm
 
     # -- records ----------------------------------------------------------------------------
 
