@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
 
 from bot.errors import GuildOnlyError, NotOrganiserError
+from bot.limits import MemberCooldown
 from bot.permissions import is_organiser
 
 if TYPE_CHECKING:
@@ -38,3 +41,23 @@ async def _require_organiser(interaction: discord.Interaction[Any]) -> bool:
 def organiser_only() -> Callable[[T], T]:
     """Organiser commands stay visible to everyone (no default_member_permissions); this check runs on use."""
     return app_commands.check(_require_organiser)
+
+
+@contextmanager
+def member_turn(limit: MemberCooldown, user_id: int, now: datetime) -> Iterator[None]:
+    """Run one attempt on the member's turn, or refuse it with Discord's cooldown error (answered "try again in N
+    seconds" in the member's language).
+
+    Not ``app_commands.checks.cooldown``: that one is spent before the command runs, so a refused attempt (a blank
+    topic, a meeting of the other format) would make the member wait before trying the right thing. Here a refused
+    or failed attempt gives the turn back, and only an attempt that went through counts.
+    """
+    wait = limit.reserve(user_id, now)
+    if wait is not None:
+        cooldown = app_commands.Cooldown(1, limit.every.total_seconds())
+        raise app_commands.CommandOnCooldown(cooldown, wait.total_seconds())
+    try:
+        yield
+    except BaseException:
+        limit.give_back(user_id, now)
+        raise

@@ -9,6 +9,9 @@ from bot.i18n import msgkey
 
 # A reminder sent this much after its moment (the bot was down) says that it is late.
 LATE_AFTER = timedelta(minutes=5)
+# Organisers send at most one extra reminder per meeting in this time: members are not woken twice by a double click
+# or two organisers asking at once.
+EXTRA_REMINDER_APART = timedelta(hours=1)
 
 
 def reminder_due(starts_at: datetime, tz: ZoneInfo, offset: timedelta) -> datetime:

@@ -7,7 +7,7 @@ can never be reopened, whoever asks.
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.rounds import DeliveryState, Round, RoundKind, RoundState
 from db.codec import instant_from_db, instant_to_db, optional_instant_from_db
@@ -118,10 +118,34 @@ async def add_one_off(
     )
 
 
+class TooSoon(Exception):  # noqa: N818 - a state, not a programming error
+    """A one-off of this kind was asked for the meeting less than the required gap ago (at ``last``)."""
+
+    def __init__(self, last: datetime) -> None:
+        super().__init__(last)
+        self.last = last
+
+
 async def create_one_off(
-    db: Database, guild_id: int, meeting_id: int, kind: RoundKind, due_at: datetime, now: datetime
+    db: Database,
+    guild_id: int,
+    meeting_id: int,
+    kind: RoundKind,
+    due_at: datetime,
+    now: datetime,
+    *,
+    apart: timedelta | None = None,
 ) -> Round:
+    """A one-off round (:func:`add_one_off`); with ``apart``, raises :class:`TooSoon` instead if one of the same kind
+    was created for the meeting less than ``apart`` before ``now``. Created rows are the record, so the gap holds
+    across restarts, and the check and the insert are one transaction, so two organisers asking at once make one."""
     async with db.transaction() as conn:
+        if apart is not None:
+            last = await conn.fetchval(
+                "SELECT max(created_at) FROM rounds WHERE meeting_id = ? AND kind = ?", (meeting_id, kind.value)
+            )
+            if last is not None and instant_from_db(last) > now - apart:
+                raise TooSoon(instant_from_db(last))
         round_id = await add_one_off(conn, guild_id, meeting_id, kind, due_at, now)
         created = await _get(conn, round_id)
     assert created is not None

@@ -9,6 +9,7 @@ from discord.ext import commands
 
 from bot.checks import organiser_only
 from bot.client import MikroVirkBot
+from bot.limits import MemberCooldown
 from bot.meetings import Meeting
 from bot.topics import Topic
 from bot.translator import command_text
@@ -46,6 +47,7 @@ class Topics(commands.Cog):
 
     def __init__(self, bot: MikroVirkBot) -> None:
         self.bot = bot
+        self.suggestions = MemberCooldown(_topics.SUGGEST_EVERY)
 
     @commands.Cog.listener()
     async def on_topic_outdated(self, topic_id: int) -> None:
@@ -56,7 +58,7 @@ class Topics(commands.Cog):
     @app_commands.describe(topic=command_text("cmd.suggest.option_topic"))
     @app_commands.guild_only()
     async def suggest(self, interaction: discord.Interaction[MikroVirkBot], topic: Range[str, 1, TOPIC_MAX]) -> None:
-        await _topics.suggest(interaction, topic)
+        await _topics.suggest(interaction, topic, self.suggestions)
 
     @app_commands.command(name="topics", description=command_text("cmd.topics.description"))
     @app_commands.guild_only()

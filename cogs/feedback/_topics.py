@@ -4,15 +4,18 @@ organisers plan an idea for a meeting (its announcement shows it) or close it.""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.app_commands import Choice
 
+from bot.checks import member_turn
 from bot.client import MikroVirkBot
 from bot.errors import UserFacingError
 from bot.i18n import msgkey
+from bot.limits import MemberCooldown
 from bot.meetings import Meeting
 from bot.render import EMBED_DESCRIPTION_MAX, clip, meeting_label
 from bot.topics import Topic, TopicStatus
@@ -24,6 +27,8 @@ from db import topics
 log = logging.getLogger(__name__)
 
 TOPIC_MAX = 200
+# Each idea is a public post: one member posts at most one every five minutes.
+SUGGEST_EVERY = timedelta(minutes=5)
 
 
 class UpvoteButton(IdButton, template=r"mv:up:(?P<topic_id>\d+)"):
@@ -75,21 +80,23 @@ class TopicArgument(app_commands.Transformer):
         ][:MAX_CHOICES]
 
 
-async def suggest(interaction: discord.Interaction[MikroVirkBot], topic: str) -> None:
-    """Post the idea (in the network's language) with its up-vote button; the author's own vote counts first."""
+async def suggest(interaction: discord.Interaction[MikroVirkBot], topic: str, limit: MemberCooldown) -> None:
+    """Post the idea (in the network's language) with its up-vote button; the author's own vote counts first. Each
+    idea is a public post, so a member posts at most one per ``limit``."""
     bot = interaction.client
     language = bot.language_of(interaction)
     text = clean_text(topic, TOPIC_MAX, bot.catalogue.text(language, "fields.topic"))
     assert text is not None
     guild_id = bot.config.discord.guild_id
     name = interaction.user.display_name
-    idea = await topics.suggest(bot.db, guild_id, interaction.user.id, name, text, bot.clock())
-    channel_id = bot.config.feedback.topics_channel_id or bot.config.discord.announcements_channel_id
-    posted = await bot.get_partial_messageable(channel_id, guild_id=guild_id).send(
-        bot.public_text("topics.post", name=name, topic=text),
-        view=upvote_view(idea.id, idea.votes),
-        allowed_mentions=discord.AllowedMentions.none(),  # a member's text can never ping @everyone
-    )
+    with member_turn(limit, interaction.user.id, bot.clock()):
+        idea = await topics.suggest(bot.db, guild_id, interaction.user.id, name, text, bot.clock())
+        channel_id = bot.config.feedback.topics_channel_id or bot.config.discord.announcements_channel_id
+        posted = await bot.get_partial_messageable(channel_id, guild_id=guild_id).send(
+            bot.public_text("topics.post", name=name, topic=text),
+            view=upvote_view(idea.id, idea.votes),
+            allowed_mentions=discord.AllowedMentions.none(),  # a member's text can never ping @everyone
+        )
     await topics.set_message(bot.db, idea.id, posted.channel.id, posted.id)
     log.info("topic suggested", extra={"topic_id": idea.id, "user_id": interaction.user.id})
     await interaction.response.send_message(

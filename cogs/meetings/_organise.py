@@ -23,6 +23,7 @@ from bot.exports import attendees_csv
 from bot.i18n import msgkey
 from bot.meetings import Meeting, MeetingFormat, Window, closed_reason, members_must_hear
 from bot.planning import PlannedMeeting, plan_season, weekday_rule_of
+from bot.reminders import EXTRA_REMINDER_APART
 from bot.render import EMBED_FIELD_VALUE_MAX, FORMAT_KEYS, clip, local_date, meeting_label, names_within
 from bot.rounds import RoundKind
 from bot.services.rounds import describe
@@ -31,7 +32,7 @@ from cogs._embeds import BRAND_COLOUR
 from cogs._interactions import Confirmation, clean_text
 from cogs.meetings._announce import Announcer
 from cogs.meetings._notices import answered
-from db import meetings, rsvps
+from db import meetings, rounds, rsvps
 
 log = logging.getLogger(__name__)
 
@@ -363,7 +364,19 @@ class Organiser:
         refusal = closed_reason(current, self.bot.clock(), Window.BEFORE_START)  # reminders are for what is ahead
         if refusal is not None:
             raise UserFacingError(refusal)
-        row = await self.bot.rounds.add_now(current.guild_id, current.id, RoundKind.MANUAL_REMINDER)
+        now = self.bot.clock()
+        try:
+            kind = RoundKind.MANUAL_REMINDER
+            row = await rounds.create_one_off(
+                self.bot.db, current.guild_id, current.id, kind, now, now, apart=EXTRA_REMINDER_APART
+            )
+        except rounds.TooSoon as too_soon:
+            raise UserFacingError(
+                msgkey("meeting.errors.reminded_recently"),
+                title=self.label(current, language),
+                when=discord.utils.format_dt(too_soon.last + EXTRA_REMINDER_APART, "t"),
+            ) from None
+        self.bot.rounds.arm(row)
         reach = len(await rsvps.reminder_audience(self.bot.db, current.guild_id, current.id))
         await interaction.response.send_message(
             self._text(language, "meeting.reminding", title=self.label(current, language), count=reach), ephemeral=True

@@ -9,6 +9,7 @@ from discord.ext import commands
 
 from bot.checks import organiser_only
 from bot.client import MikroVirkBot
+from bot.limits import MemberCooldown
 from bot.meetings import Meeting
 from bot.program import SlotKind
 from bot.translator import command_text
@@ -32,6 +33,7 @@ class Program(commands.Cog):
 
     def __init__(self, bot: MikroVirkBot) -> None:
         self.bot = bot
+        self.sign_ups = MemberCooldown(_volunteer.SIGN_UP_EVERY)
 
     # -- members ----------------------------------------------------------------------------------------------------
 
@@ -50,7 +52,7 @@ class Program(commands.Cog):
         topic: Range[str, 1, TOPIC_MAX],
         meeting: Transform[Meeting, GrowthMeeting] | None = None,
     ) -> None:
-        await _volunteer.volunteer(interaction, SlotKind(kind.value), topic, meeting)
+        await _volunteer.volunteer(interaction, SlotKind(kind.value), topic, meeting, self.sign_ups)
 
     @app_commands.command(name="intro", description=command_text("cmd.intro.description"))
     @app_commands.describe(meeting=command_text("cmd.intro.option_meeting"))

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 import discord
 
+from bot.checks import member_turn
 from bot.client import MikroVirkBot
 from bot.config import Language
 from bot.errors import UserFacingError
 from bot.i18n import msgkey
+from bot.limits import MemberCooldown
 from bot.meetings import Meeting, MeetingFormat, Window, closed_reason
 from bot.program import KIND_KEYS, SlotKind, SlotStatus, volunteer_refusal
 from bot.render import meeting_label
@@ -21,6 +24,8 @@ from db import meetings, program
 log = logging.getLogger(__name__)
 
 TOPIC_MAX = 150  # a one-liner that fits the program line of the announcement
+# Each sign-up or change is a notice in the organisers' channel: one member sets off at most one every two minutes.
+SIGN_UP_EVERY = timedelta(minutes=2)
 
 
 async def _next_growth_meeting(bot: MikroVirkBot) -> Meeting | None:
@@ -40,9 +45,14 @@ async def _refusal_with_next(bot: MikroVirkBot, language: Language, reason: str)
 
 
 async def volunteer(
-    interaction: discord.Interaction[MikroVirkBot], slot: SlotKind, topic: str, meeting: Meeting | None
+    interaction: discord.Interaction[MikroVirkBot],
+    slot: SlotKind,
+    topic: str,
+    meeting: Meeting | None,
+    limit: MemberCooldown,
 ) -> None:
-    """Sign up (or change the sign-up) for ``meeting``, by default the next 2.0 meeting; organisers hear of it."""
+    """Sign up (or change the sign-up) for ``meeting``, by default the next 2.0 meeting; organisers hear of it, so a
+    member signs up or changes at most once per ``limit``."""
     bot = interaction.client
     text = bot.catalogue.text
     language = bot.language_of(interaction)
@@ -55,7 +65,10 @@ async def volunteer(
     if refusal is not None:
         raise await _refusal_with_next(bot, language, refusal)
     name = interaction.user.display_name
-    before, after = await program.volunteer(bot.db, target.id, interaction.user.id, slot, one_liner, name, bot.clock())
+    with member_turn(limit, interaction.user.id, bot.clock()):
+        before, after = await program.volunteer(
+            bot.db, target.id, interaction.user.id, slot, one_liner, name, bot.clock()
+        )
     log.info("volunteered", extra={"meeting_id": target.id, "user_id": interaction.user.id, "kind": slot})
     key = msgkey("program.signed_up") if before is None else msgkey("program.changed")
     title = meeting_label(target, language, bot.catalogue)

@@ -36,6 +36,7 @@ async def test_volunteer_change_and_withdraw(server: Server, running: RunningBot
     signed = await hotseat(server, server.mette, kind="hot_seat", topic="Prissætning af ydelser")
     assert signed.ephemeral and "Du har meldt dig til Den varme stol" in signed.content
     await server.emu.wait_for(lambda: any("Ny frivillig: Mette til Den varme stol" in n for n in notices(server)))
+    server.clock.advance(timedelta(minutes=2))  # each sign-up tells the organisers: one per member per two minutes
     changed = await hotseat(server, server.mette, kind="brag_spot", topic="Ny storkunde")
     assert "Din tilmelding til" in changed.content and "Pralepladsen" in changed.content
     shown = await server.emu.run_command(
@@ -103,6 +104,7 @@ async def test_organisers_assign_and_the_announcement_shows_it(server: Server, r
     )
     assert "allerede bekræftet til en anden" in taken.content
 
+    server.clock.advance(timedelta(minutes=2))
     confirmed = await hotseat(server, server.mette, kind="hot_seat", topic="Prissætning 2")
     withdraw = next(c["custom_id"] for c in iter_components(confirmed.components) if c.get("custom_id"))
     await server.emu.click(server.mette, confirmed.message, withdraw)
