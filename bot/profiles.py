@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from bot.config import LANGUAGES, Language
 from bot.i18n import Catalogue, msgkey
 from bot.matching import Candidate, Reason, Suggestion, Why, matches_search
-from bot.render import EMBED_DESCRIPTION_MAX, EMBED_TITLE_MAX, Card, CardField, clip, discord_timestamp
+from bot.render import EMBED_DESCRIPTION_MAX, EMBED_TITLE_MAX, Card, CardField, clip, discord_timestamp, plain
 from bot.rsvp import RsvpState
 
 # The member's own words for a trade that is not on the list.
@@ -38,7 +38,6 @@ _OFFER_PREVIEW = 140  # characters of the offer shown in a directory line
 _ZERO_WIDTH_SPACE = "\u200b"
 _EVERYONE = re.compile(r"@(?=(?:everyone|here)\b)", re.IGNORECASE)
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
-_MARKDOWN = re.compile(r"([\\*_~|`])")
 # Danish alphabetical order puts æ, ø, å after z.
 _DANISH_ORDER = str.maketrans({"æ": "z{", "ø": "z|", "å": "z}"})
 
@@ -128,11 +127,6 @@ def sort_key(profile: Profile) -> tuple[str, int]:
     return profile.business.casefold().translate(_DANISH_ORDER), profile.user_id
 
 
-def plain(text: str) -> str:
-    """Member text inside our own formatting: their asterisks and underscores stay characters."""
-    return _MARKDOWN.sub(r"\\\1", text)
-
-
 def search_text(profile: Profile) -> str:
     return "\n".join(
         part
@@ -174,8 +168,8 @@ def profile_card(
         else text(language, "profiles.card.next_no_meeting")
     )
     fields = [
-        CardField(text(language, "profiles.card.offer"), profile.offer),
-        CardField(text(language, "profiles.card.looking_for"), profile.looking_for),
+        CardField(text(language, "profiles.card.offer"), plain(profile.offer)),
+        CardField(text(language, "profiles.card.looking_for"), plain(profile.looking_for)),
     ]
     if profile.website:
         fields.append(CardField(text(language, "profiles.card.website"), profile.website))
@@ -238,7 +232,7 @@ def candidate(profile: Profile, newcomers_since: datetime, catalogue: Catalogue)
 
 def reason_line(reasons: Sequence[Reason], language: Language, catalogue: Catalogue) -> str:
     return " · ".join(
-        catalogue.text(language, REASON_KEYS[reason.why], wanted=reason.wanted, offered=reason.offered)
+        catalogue.text(language, REASON_KEYS[reason.why], wanted=plain(reason.wanted), offered=plain(reason.offered))
         for reason in reasons
     )
 

@@ -5,6 +5,7 @@ Cogs turn a :class:`Card` into an embed; tests read cards directly.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -88,6 +89,30 @@ class Card:
 def clip(text: str, limit: int) -> str:
     """Shorten ``text`` to ``limit`` characters, marking the cut with an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# What Discord reads as formatting in member text: anywhere in a line, emphasis, code and spoilers, and [ and ] of a
+# masked link ("[Pay dues](https://…)" shows only "Pay dues"); at the start of a line, a heading (#), subtext (-#), a
+# list (-) or a quote (>). A web address, bare or in angle brackets, shows itself and hides nothing: it is left whole
+# (an escape inside it would break it), and so are <…> mentions and custom emoji (pings are stopped where text is
+# stored and by allowed_mentions).
+_MEMBER_MARKDOWN = re.compile(
+    r"(?P<url>https?://[^\s<\[\]]+)|(?P<inline>[\\*_~|`\[\]])|^(?P<indent>[ \t]*)(?P<line>[#>-])", re.MULTILINE
+)
+
+
+def plain(text: str) -> str:
+    """Member text (a name, a business, a topic, a comment) inside the bot's own formatting: shown as typed, never
+    as formatting, a masked link or a heading. Each such character gets a backslash, which Discord does not show."""
+
+    def escaped(match: re.Match[str]) -> str:
+        if match["url"]:
+            return match["url"]
+        if match["inline"]:
+            return "\\" + match["inline"]
+        return match["indent"] + "\\" + match["line"]
+
+    return _MEMBER_MARKDOWN.sub(escaped, text)
 
 
 def local_date(instant: datetime, language: Language) -> str:
@@ -208,12 +233,13 @@ def announcement_card(
     fields = list(base.fields)
     if program:
         lines = [
-            text(language, PROGRAM_KEYS[entry.kind], name=entry.name) + (f" — {entry.topic}" if entry.topic else "")
+            text(language, PROGRAM_KEYS[entry.kind], name=plain(entry.name))
+            + (f" — {plain(entry.topic)}" if entry.topic else "")
             for entry in program
         ]
         fields.append(CardField(text(language, "announcement.program"), clip("\n".join(lines), EMBED_FIELD_VALUE_MAX)))
     if wanted_topics:
-        listing = "\n".join(f"• {topic}" for topic in wanted_topics)
+        listing = "\n".join(f"• {plain(topic)}" for topic in wanted_topics)
         fields.append(CardField(text(language, "announcement.wanted_topics"), clip(listing, EMBED_FIELD_VALUE_MAX)))
     if meeting.capacity is not None:
         free = seats_free(meeting.capacity, roster.seats_taken) or 0
@@ -230,10 +256,10 @@ def announcement_card(
     going_title = text(language, "announcement.going", count=len(roster.going))
     if roster.guests:
         going_title += " " + catalogue.plural(language, "announcement.guests", len(roster.guests))
-    going_names = [attendee.name for attendee in roster.going]
+    going_names = [plain(attendee.name) for attendee in roster.going]
     fields.append(CardField(going_title, names_within(going_names, EMBED_FIELD_VALUE_MAX, more)))
     if roster.maybe:
-        maybe_names = [attendee.name for attendee in roster.maybe]
+        maybe_names = [plain(attendee.name) for attendee in roster.maybe]
         fields.append(
             CardField(
                 text(language, "announcement.maybe", count=len(roster.maybe)),
@@ -275,7 +301,7 @@ def reminder_card(
         lead = f"{text(language, 'reminder.late')}\n{lead}"
     fields = list(base.fields)
     if program:
-        lines = [text(language, PROGRAM_KEYS[entry.kind], name=entry.name) for entry in program]
+        lines = [text(language, PROGRAM_KEYS[entry.kind], name=plain(entry.name)) for entry in program]
         fields.append(CardField(text(language, "announcement.program"), clip("\n".join(lines), EMBED_FIELD_VALUE_MAX)))
     counts = text(language, "reminder.counts", going=len(roster.going) + len(roster.guests), maybe=len(roster.maybe))
     fields.append(CardField(text(language, "reminder.answers"), counts, True))

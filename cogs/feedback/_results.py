@@ -14,7 +14,7 @@ from bot.config import Language
 from bot.exports import feedback_csv
 from bot.feedback import FeedbackSummary, SeasonPoint, bar, summarise
 from bot.meetings import Meeting
-from bot.render import EMBED_FIELD_VALUE_MAX, clip, meeting_label, one_decimal, short_date
+from bot.render import EMBED_FIELD_VALUE_MAX, clip, meeting_label, one_decimal, plain, short_date
 from bot.rounds import Outcome, Round, RoundKind
 from bot.services.dm import delivery_nonce
 from cogs._embeds import BRAND_COLOUR
@@ -43,7 +43,7 @@ def _summary_embed(bot: MikroVirkBot, meeting: Meeting, language: Language, summ
     if summary.comments:
         embed.add_field(
             name=text(language, "feedback.comments", count=len(summary.comments)),
-            value=clip("\n".join(f"• {comment}" for comment in summary.comments), EMBED_FIELD_VALUE_MAX),
+            value=clip("\n".join(f"• {plain(comment)}" for comment in summary.comments), EMBED_FIELD_VALUE_MAX),
             inline=False,
         )
     return embed

@@ -17,7 +17,7 @@ from bot.errors import UserFacingError
 from bot.i18n import msgkey
 from bot.limits import MemberCooldown
 from bot.meetings import Meeting
-from bot.render import EMBED_DESCRIPTION_MAX, clip, meeting_label
+from bot.render import EMBED_DESCRIPTION_MAX, clip, meeting_label, plain
 from bot.topics import Topic, TopicStatus
 from cogs._arguments import MAX_CHOICES
 from cogs._embeds import BRAND_COLOUR
@@ -93,7 +93,7 @@ async def suggest(interaction: discord.Interaction[MikroVirkBot], topic: str, li
         idea = await topics.suggest(bot.db, guild_id, interaction.user.id, name, text, bot.clock())
         channel_id = bot.config.feedback.topics_channel_id or bot.config.discord.announcements_channel_id
         posted = await bot.get_partial_messageable(channel_id, guild_id=guild_id).send(
-            bot.public_text("topics.post", name=name, topic=text),
+            bot.public_text("topics.post", name=plain(name), topic=plain(text)),
             view=upvote_view(idea.id, idea.votes),
             allowed_mentions=discord.AllowedMentions.none(),  # a member's text can never ping @everyone
         )
@@ -113,7 +113,7 @@ async def refresh_post(bot: MikroVirkBot, topic_id: int) -> None:
     view = upvote_view(idea.id, idea.votes)
     try:
         if idea.author_id == 0:
-            await post.edit(content=bot.public_text("topics.post_anonymous", topic=idea.text), view=view)
+            await post.edit(content=bot.public_text("topics.post_anonymous", topic=plain(idea.text)), view=view)
         else:
             await post.edit(view=view)
     except discord.NotFound:
@@ -130,7 +130,8 @@ async def most_wanted(interaction: discord.Interaction[MikroVirkBot]) -> None:
         return
     planned = f" — {bot.catalogue.text(language, 'topics.planned')}"
     lines = [
-        f"**{idea.votes}** 👍 {idea.text}" + (planned if idea.status is TopicStatus.PLANNED else "") for idea in wanted
+        f"**{idea.votes}** 👍 {plain(idea.text)}" + (planned if idea.status is TopicStatus.PLANNED else "")
+        for idea in wanted
     ]
     embed = discord.Embed(
         colour=BRAND_COLOUR,
@@ -151,7 +152,10 @@ async def plan(interaction: discord.Interaction[MikroVirkBot], idea: Topic, meet
         bot.dispatch("announcement_outdated", idea.meeting_id)  # moved: the old meeting's post drops it
     await interaction.response.send_message(
         bot.catalogue.text(
-            language, "topics.planned_for", topic=idea.text, title=meeting_label(meeting, language, bot.catalogue)
+            language,
+            "topics.planned_for",
+            topic=plain(idea.text),
+            title=meeting_label(meeting, language, bot.catalogue),
         ),
         ephemeral=True,
         allowed_mentions=discord.AllowedMentions.none(),
@@ -164,7 +168,7 @@ async def close(interaction: discord.Interaction[MikroVirkBot], idea: Topic) -> 
     if idea.meeting_id is not None:
         bot.dispatch("announcement_outdated", idea.meeting_id)
     await interaction.response.send_message(
-        bot.text_for(interaction, "topics.closed", topic=idea.text),
+        bot.text_for(interaction, "topics.closed", topic=plain(idea.text)),
         ephemeral=True,
         allowed_mentions=discord.AllowedMentions.none(),
     )

@@ -16,7 +16,7 @@ from bot.client import MikroVirkBot
 from bot.errors import UserFacingError
 from bot.i18n import msgkey
 from bot.meetings import CHECKIN_OPENS_BEFORE, Meeting, MeetingStatus, checkin_open
-from bot.render import meeting_label
+from bot.render import meeting_label, plain
 from bot.rounds import Outcome, Round, RoundKind
 from cogs._interactions import IdButton, answers_errors
 from cogs._rounds import MeetingRound
@@ -87,7 +87,7 @@ async def check_in_member(
     key = msgkey("checkin.marked") if new else msgkey("checkin.already_marked")
     await interaction.response.send_message(
         bot.catalogue.text(
-            language, key, name=member.display_name, title=meeting_label(meeting, language, bot.catalogue)
+            language, key, name=plain(member.display_name), title=meeting_label(meeting, language, bot.catalogue)
         ),
         ephemeral=True,
         allowed_mentions=discord.AllowedMentions.none(),

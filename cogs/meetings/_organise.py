@@ -24,7 +24,7 @@ from bot.i18n import msgkey
 from bot.meetings import Meeting, MeetingFormat, Window, closed_reason, members_must_hear
 from bot.planning import PlannedMeeting, plan_season, weekday_rule_of
 from bot.reminders import EXTRA_REMINDER_APART
-from bot.render import EMBED_FIELD_VALUE_MAX, FORMAT_KEYS, clip, local_date, meeting_label, names_within
+from bot.render import EMBED_FIELD_VALUE_MAX, FORMAT_KEYS, clip, local_date, meeting_label, names_within, plain
 from bot.rounds import RoundKind
 from bot.services.rounds import describe
 from bot.translator import command_text
@@ -333,10 +333,10 @@ class Organiser:
         for key, group in groups:
             embed.add_field(
                 name=self._text(language, key, count=len(group)),
-                value=names_within([a.name for a in group], EMBED_FIELD_VALUE_MAX, more),
+                value=names_within([plain(a.name) for a in group], EMBED_FIELD_VALUE_MAX, more),
                 inline=False,
             )
-        guest_lines = [f"{guest.name} ({guest.host_name})" for guest in roster.guests]
+        guest_lines = [f"{plain(guest.name)} ({plain(guest.host_name)})" for guest in roster.guests]
         embed.add_field(
             name=self._text(language, "attendees.guests", count=len(roster.guests)),
             value=names_within(guest_lines, EMBED_FIELD_VALUE_MAX, more),

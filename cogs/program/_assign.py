@@ -12,7 +12,7 @@ from bot.errors import UserFacingError
 from bot.i18n import Catalogue
 from bot.meetings import Meeting
 from bot.program import KIND_KEYS, SlotKind, SlotStatus, Volunteer, fairness_order, volunteer_refusal
-from bot.render import EMBED_DESCRIPTION_MAX, clip, local_date, meeting_label
+from bot.render import EMBED_DESCRIPTION_MAX, clip, local_date, meeting_label, plain
 from bot.services.dm import DmMessage
 from cogs.program._brief import BriefButton
 from db import program
@@ -27,8 +27,8 @@ def _volunteer_line(volunteer: Volunteer, language: Language, catalogue: Catalog
         if volunteer.last_slot_at
         else catalogue.text(language, "program.never_had_slot")
     )
-    topic = f" — {volunteer.topic}" if volunteer.topic else ""
-    return f"{mark} **{volunteer.name}** · {catalogue.text(language, KIND_KEYS[volunteer.kind])}{topic} · {last}"
+    topic = f" — {plain(volunteer.topic)}" if volunteer.topic else ""
+    return f"{mark} **{plain(volunteer.name)}** · {catalogue.text(language, KIND_KEYS[volunteer.kind])}{topic} · {last}"
 
 
 async def show(interaction: discord.Interaction[MikroVirkBot], meeting: Meeting) -> None:
@@ -76,7 +76,7 @@ async def assign(
         text(
             language,
             "program.assigned",
-            name=member.display_name,
+            name=plain(member.display_name),
             kind=text(language, KIND_KEYS[kind]),
             title=meeting_label(meeting, language, bot.catalogue),
         ),
@@ -89,7 +89,7 @@ async def assign(
         "program.assigned_dm",
         kind=text(member_language, KIND_KEYS[kind]),
         title=meeting_label(meeting, member_language, bot.catalogue),
-        topic=confirmed.topic or "—",
+        topic=plain(confirmed.topic or "—"),
     )
     brief_view = None
     if kind is SlotKind.HOT_SEAT:
@@ -112,7 +112,7 @@ async def unassign(interaction: discord.Interaction[MikroVirkBot], meeting: Meet
         bot.catalogue.text(
             language,
             "program.unassigned",
-            name=member.display_name,
+            name=plain(member.display_name),
             title=meeting_label(meeting, language, bot.catalogue),
         ),
         ephemeral=True,

@@ -15,7 +15,7 @@ from bot.errors import UserFacingError
 from bot.i18n import Catalogue, msgkey
 from bot.meetings import Meeting, MeetingFormat, Window, closed_reason
 from bot.program import SlotKind, SlotStatus
-from bot.render import clip
+from bot.render import clip, plain
 from bot.rounds import Outcome, Round, RoundKind, RoundState
 from bot.services.dm import delivery_nonce
 from cogs._interactions import IdButton, MemberForm, answers_errors, clean_text
@@ -126,7 +126,11 @@ class Briefs(MeetingRound):
             return Outcome.skipped("the announcements channel is unavailable")
         language = self.bot.config.network.language
         text = self.bot.catalogue.text(
-            language, "brief.post", name=brief.name, topic=brief.topic or "—", brief=brief.brief
+            language,
+            "brief.post",
+            name=plain(brief.name),
+            topic=plain(brief.topic or "—"),
+            brief=plain(brief.brief),
         )
         # Member text is shown as written but can never ping anyone.
         message = await thread.send(

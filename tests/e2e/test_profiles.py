@@ -405,3 +405,33 @@ async def test_no_suggestions_when_nobody_going_has_a_profile(server: Server, ru
     await bot.rounds.run_due()
     (row,) = [r for r in await rounds.for_meeting(bot.db, 1) if r.kind is RoundKind.SUGGESTIONS]
     assert row.state is RoundState.SKIPPED and not worth_meeting_dms(server, server.mette)
+
+
+# -- member text stays text --------------------------------------------------------------------------------------------
+
+LINK = "[Pay dues](https://x.example)"
+SHOWN = "\\[Pay dues\\](https://x.example)"  # Discord hides the backslashes and links nothing
+
+
+async def test_member_text_that_looks_like_a_link_is_shown_as_text(server: Server, running: RunningBot) -> None:
+    """A business, an offer and a display name written as Markdown links show as typed: in the announcement's
+    program and going list, in /profile show and in /directory."""
+    bot = await running.start()
+    post = await create_meeting(server, "1/12", "1.0")
+    anna = server.emu.add_user("anna", locale="da", global_name="[Anna](https://y.example)")
+    await server.emu.member_join(server.guild, anna)
+    await settle_bot(bot)
+    await server.emu.run_command(anna, server.announcements, "intro")
+    await fill_in(server, anna, "food", business=LINK, offer=f"# Gratis\n{LINK}", looking_for="En café")
+    await server.emu.react(anna, post, "✅")
+    await settle_bot(bot)
+    shown_name = "\\[Anna\\](https://y.example)"
+    assert program_field(post) == f"👋 Nyt medlem præsenterer sig: {shown_name} — {SHOWN} · Mad og drikke"
+    going = next(f["value"] for f in post.embeds[0]["fields"] if f["name"].startswith("Kommer"))
+    assert going == shown_name
+
+    card = await server.emu.run_command(server.mette, server.announcements, "profile show", options={"member": anna})
+    assert fields(card)["Tilbyder"] == f"\\# Gratis\n{SHOWN}"
+    listing = await server.emu.run_command(server.mette, server.announcements, "directory")
+    description = listing.embeds[0]["description"]
+    assert f"**{SHOWN}** — {shown_name}" in description and "](https://x.example)" not in description.replace(SHOWN, "")
