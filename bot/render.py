@@ -206,7 +206,8 @@ def guest_list(guests: Sequence[Guest], notice: str | None, language: Language, 
     if not guests:
         return head + catalogue.text(language, "guests.none")
     lines = [
-        clip(f"• {guest.name}" + (f" ({guest.business})" if guest.business else ""), GUEST_LINE_MAX) for guest in guests
+        clip(f"• {plain(guest.name)}" + (f" ({plain(guest.business)})" if guest.business else ""), GUEST_LINE_MAX)
+        for guest in guests
     ]
     room = MESSAGE_CONTENT_MAX - len(head) - len(catalogue.text(language, "guests.yours", guests=""))
     listing = names_within(

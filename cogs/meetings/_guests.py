@@ -17,7 +17,7 @@ from bot.errors import UserFacingError
 from bot.exports import meetings_ics
 from bot.i18n import msgkey
 from bot.meetings import Meeting, Window, closed_reason
-from bot.render import clip, guest_list
+from bot.render import clip, guest_list, plain
 from bot.rsvp import GUESTS_PER_MEMBER_MAX
 from cogs._interactions import IdButton, MemberForm, answers_errors, clean_text
 from db import meetings, rsvps
@@ -136,7 +136,7 @@ class RemoveGuestButton(IdButton, template=r"mv:guest-del:(?P<guest_id>\d+)"):
         if promoted:
             bot.dispatch("members_promoted", guest.meeting_id, promoted)
         content, view = await guest_panel(
-            interaction, guest.meeting_id, bot.catalogue.text(language, "guests.removed", name=guest.name)
+            interaction, guest.meeting_id, bot.catalogue.text(language, "guests.removed", name=plain(guest.name))
         )
         await interaction.response.edit_message(
             content=content, view=view, allowed_mentions=discord.AllowedMentions.none()
@@ -183,12 +183,12 @@ class GuestModal(MemberForm):
         except rsvps.TooManyGuests:
             raise UserFacingError("guests.too_many", limit=most) from None
         except rsvps.GuestListed as listed:
-            already = bot.catalogue.text(language, "guests.already_added", name=listed.guest.name)
+            already = bot.catalogue.text(language, "guests.already_added", name=plain(listed.guest.name))
             await show_guests(interaction, self.meeting_id, already)
             return
         log.info("guest added", extra={"meeting_id": self.meeting_id, "user_id": interaction.user.id})
         bot.dispatch("announcement_outdated", self.meeting_id)
-        await show_guests(interaction, self.meeting_id, bot.catalogue.text(language, "guests.added", name=name))
+        await show_guests(interaction, self.meeting_id, bot.catalogue.text(language, "guests.added", name=plain(name)))
 
 
 class CalendarButton(IdButton, template=r"mv:ics:(?P<meeting_id>\d+)"):

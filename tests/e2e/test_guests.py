@@ -121,3 +121,19 @@ async def test_a_form_sent_again_after_a_failed_answer_adds_the_guest_once(serve
     assert "Ole står allerede på din liste" in again.content
     assert [g.name for g in await rsvps.guests_of(bot.db, 1, server.mette.id)] == ["Ole"]
     await settle_bot(bot)
+
+
+async def test_a_guest_named_like_a_link_or_heading_is_shown_as_text(server: Server, running: RunningBot) -> None:
+    bot = await running.start()
+    post = await create(server)
+    emu = server.emu
+    guest = {"name": "# Ole", "business": "[Pay dues](https://x.example)"}
+    added = await emu.submit_modal(server.mette, await open_form(server, server.mette, post), guest)
+    shown = "\\# Ole (\\[Pay dues\\](https://x.example))"
+    assert added.content.startswith("✅ \\# Ole står på listen") and f"• {shown}" in added.content
+    await settle_bot(bot)
+    attendees = await emu.run_command(
+        server.organiser, server.announcements, "meeting attendees", options={"meeting": "1"}
+    )
+    guests = next(f["value"] for f in attendees.embeds[0]["fields"] if f["name"].startswith("Gæster"))
+    assert guests == "\\# Ole (Mette)"
