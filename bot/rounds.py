@@ -30,6 +30,12 @@ class RoundKind(enum.StrEnum):
     SUGGESTIONS = "suggestions"  # "worth meeting" DMs to members going who have a profile
     LEAVER_ERASURE = "leaver_erasure"  # no meeting; subject: the leaver row's id (never the member's id)
     RETENTION = "retention"  # no meeting; subject: the local date of the daily run
+    PROMOTED = "promoted"  # members moved up the waiting list are told; subject: a running number per meeting
+    INTRO_PROMOTED = "intro_promoted"  # a newcomer moved into a freed intro slot is told; subject: as above
+    SLOT_WITHDRAWN = "slot_withdrawn"  # organisers hear a confirmed slot was given up; subject: "n:slot id"
+    VOLUNTEERED = "volunteered"  # organisers hear of a hot-seat or brag-spot sign-up; subject: "n:slot id"
+    SLOT_FREED = "slot_freed"  # organisers hear an erasure freed a confirmed slot; subject: "n:slot kind"
+    TOPIC_POST_REMOVAL = "topic_post_removal"  # no meeting; an erased idea's post goes; subject: "1:channel:message"
     RECONCILE = "reconcile"  # a meeting's post brought in line again after it failed at start; subject: a number
 
 

@@ -80,3 +80,10 @@ class MeetingRound(RoundHandler):
     @abc.abstractmethod
     async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
         """Deliver for a meeting that is still planned and for which the round still makes sense."""
+
+
+async def arm_open(bot: MikroVirkBot, meeting_id: int, kind: RoundKind) -> None:
+    """Set the timers of the meeting's open rows of ``kind`` (a notice just written with a change, due at once)."""
+    for row in await rounds.for_meeting(bot.db, meeting_id):
+        if row.kind is kind and not row.state.finished:
+            bot.rounds.arm(row)

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.rounds import RoundKind
+from db import rounds
 from db.codec import instant_from_db, instant_to_db
 from db.database import Connection, Database
 from db.rsvps import promote_waiting
@@ -81,6 +83,7 @@ class Erasure:
     anonymised_topics: list[int] = field(default_factory=list)  # planned topics that stay, without their author
     reactions: list[tuple[int, str]] = field(default_factory=list)  # (meeting id, emoji) left on coming posts
     counts: dict[str, int] = field(default_factory=dict)  # rows erased or made anonymous, per table
+    notices: list[int] = field(default_factory=list)  # rounds written with the erasure: freed slots, topic posts
 
 
 def _plain(row: sqlite3.Row) -> dict[str, Any]:
@@ -162,6 +165,17 @@ async def erase_member(db: Database, guild_id: int, user_id: int, now: datetime,
         erasure.deleted_topics = [
             TopicPost(row["id"], row["channel_id"], row["message_id"]) for row in topics if row["status"] != "planned"
         ]
+        # What Discord must show afterwards is written with the erasure, so it happens once even if the answer to the
+        # member's button fails or the bot stops (the runner delivers rounds; nothing here names the member).
+        for meeting_id, slot_kind in erasure.freed_slots:
+            erasure.notices.append(
+                await rounds.add_notice(conn, guild_id, meeting_id, RoundKind.SLOT_FREED, (), now, about=slot_kind)
+            )
+        for post in erasure.deleted_topics:
+            if post.channel_id is not None and post.message_id is not None:
+                about = f"{post.channel_id}:{post.message_id}"
+                removal = RoundKind.TOPIC_POST_REMOVAL
+                erasure.notices.append(await rounds.add_notice(conn, guild_id, None, removal, (), now, about=about))
         erasure.anonymised_topics = [row["id"] for row in topics if row["status"] == "planned"]
         erasure.voted_topics = [
             row["topic_id"]

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.program import GROWTH_SLOTS, SlotKind, SlotStatus, Volunteer, growth_slot_taken, intro_slots_free
-from db import members
+from bot.rounds import RoundKind
+from db import members, rounds
 from db.codec import instant_from_db, instant_to_db, optional_instant_from_db
 from db.database import Connection, Database
 
@@ -123,18 +124,42 @@ async def volunteer(
             await _set_status(conn, meeting_id, user_id, before.kind, SlotStatus.WITHDRAWN, None, stamp)
         await _set_status(conn, meeting_id, user_id, kind, status, topic, stamp)
         after = await _active_growth(conn, meeting_id, user_id)
+        await _tell_organisers(conn, guild_id, meeting_id, user_id, kind, RoundKind.VOLUNTEERED, now)
     assert after is not None
     return before, after
 
 
+async def _tell_organisers(
+    conn: Connection, guild_id: int, meeting_id: int, user_id: int, slot: SlotKind, kind: RoundKind, now: datetime
+) -> None:
+    """A round that tells the organisers about the member's slot, written in the caller's transaction (the slot is
+    named by its row, never by the member)."""
+    slot_id = await conn.fetchval(
+        "SELECT id FROM program_slots WHERE meeting_id = ? AND user_id = ? AND kind = ?",
+        (meeting_id, user_id, slot.value),
+    )
+    await rounds.add_notice(conn, guild_id, meeting_id, kind, (), now, about=str(slot_id))
+
+
 async def withdraw(db: Database, meeting_id: int, user_id: int, now: datetime) -> Volunteer | None:
-    """Withdraw the member's hot-seat/brag-spot sign-up; returns it as it was (to tell organisers if confirmed)."""
+    """Withdraw the member's hot-seat/brag-spot sign-up; returns it as it was. A confirmed slot given up is told to
+    the organisers by a round written in the same transaction."""
     stamp = instant_to_db(now)
     async with db.transaction() as conn:
         before = await _active_growth(conn, meeting_id, user_id)
         if before is not None:
             await _set_status(conn, meeting_id, user_id, before.kind, SlotStatus.WITHDRAWN, None, stamp)
+        if before is not None and before.status is SlotStatus.CONFIRMED:
+            guild_id = await conn.fetchval("SELECT guild_id FROM meetings WHERE id = ?", (meeting_id,))
+            await _tell_organisers(conn, guild_id, meeting_id, user_id, before.kind, RoundKind.SLOT_WITHDRAWN, now)
     return before
+
+
+async def slot(db: Database, slot_id: int) -> Volunteer | None:
+    """A program slot by its id (None once erased)."""
+    async with db.read() as conn:
+        row = await conn.fetchone(f"{_VOLUNTEERS} WHERE s.id = ?", (slot_id,))
+    return None if row is None else _volunteer(row)
 
 
 async def assign(
@@ -263,6 +288,8 @@ async def decline_intro(db: Database, meeting_id: int, user_id: int, now: dateti
         if first is None:
             return ()
         await _set_status(conn, meeting_id, first, SlotKind.INTRO, SlotStatus.CONFIRMED, None, stamp)
+        guild_id = await conn.fetchval("SELECT guild_id FROM meetings WHERE id = ?", (meeting_id,))
+        await rounds.add_notice(conn, guild_id, meeting_id, RoundKind.INTRO_PROMOTED, (first,), now)
     return (first,)
 
 

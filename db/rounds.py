@@ -7,6 +7,7 @@ can never be reopened, whoever asks.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.rounds import DeliveryState, Round, RoundKind, RoundState
@@ -103,19 +104,55 @@ async def schedule(
 
 
 async def add_one_off(
-    conn: Connection, guild_id: int, meeting_id: int, kind: RoundKind, due_at: datetime, now: datetime
+    conn: Connection,
+    guild_id: int,
+    meeting_id: int | None,
+    kind: RoundKind,
+    due_at: datetime,
+    now: datetime,
+    *,
+    about: str = "",
 ) -> int:
-    """A round that happens once per request (an organiser's extra reminder, a change notice), numbered per meeting.
+    """A round that happens once per request (an organiser's extra reminder, a change notice), numbered per meeting;
+    ``about`` (no member's id: it is not erased) is kept in the subject after the number as ``"3:about"``.
 
     Takes a connection so it can be written in the same transaction as the change that calls for it.
     """
     count = await conn.fetchval("SELECT count(*) FROM rounds WHERE meeting_id = ? AND kind = ?", (meeting_id, kind))
+    subject = f"{count + 1}:{about}" if about else str(count + 1)
     stamp = instant_to_db(now)
     return await conn.insert(
         "INSERT INTO rounds (guild_id, meeting_id, kind, subject, due_at, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (guild_id, meeting_id, kind.value, str(count + 1), instant_to_db(due_at), stamp, stamp),
+        (guild_id, meeting_id, kind.value, subject, instant_to_db(due_at), stamp, stamp),
     )
+
+
+async def add_notice(
+    conn: Connection,
+    guild_id: int,
+    meeting_id: int | None,
+    kind: RoundKind,
+    audience: Sequence[int],
+    now: datetime,
+    *,
+    about: str = "",
+) -> int:
+    """What follows a change, due at once and written in the change's own transaction, its audience fixed with it:
+    the runner delivers it exactly once even if the answer to the member's button fails or the bot stops."""
+    round_id = await add_one_off(conn, guild_id, meeting_id, kind, now, now, about=about)
+    stamp = instant_to_db(now)
+    await conn.execute("UPDATE rounds SET audience_fixed = 1 WHERE id = ?", (round_id,))
+    await conn.executemany(
+        "INSERT INTO round_deliveries (round_id, user_id, updated_at) VALUES (?, ?, ?)",
+        [(round_id, user_id, stamp) for user_id in audience],
+    )
+    return round_id
+
+
+def notice_about(row: Round) -> str:
+    """What a one-off round is about (:func:`add_one_off`'s ``about``)."""
+    return row.subject.partition(":")[2]
 
 
 class TooSoon(Exception):  # noqa: N818 - a state, not a programming error

@@ -6,6 +6,7 @@ import sqlite3
 from datetime import datetime
 
 from bot.meetings import MeetingStatus, takes_answers
+from bot.rounds import RoundKind
 from bot.rsvp import (
     Attendee,
     Guest,
@@ -18,7 +19,7 @@ from bot.rsvp import (
     same_guest,
     state_after_removal,
 )
-from db import members
+from db import members, rounds
 from db.codec import instant_from_db, instant_to_db
 from db.database import Connection, Database
 
@@ -64,19 +65,25 @@ async def _write_state(conn: Connection, meeting_id: int, user_id: int, state: R
 async def promote_waiting(conn: Connection, meeting_id: int, stamp: str) -> tuple[int, ...]:
     """Fill free seats from the waiting list, first come first served; returns who moved up. Nobody moves once the
     meeting no longer takes answers (cancelled, or begun): the lists are then what happened."""
-    meeting = await conn.fetchone("SELECT capacity, status, starts_at FROM meetings WHERE id = ?", (meeting_id,))
+    meeting = await conn.fetchone(
+        "SELECT guild_id, capacity, status, starts_at FROM meetings WHERE id = ?", (meeting_id,)
+    )
     if meeting is None:
         raise MeetingGone(meeting_id)
     if not _takes_answers(meeting, stamp):
         return ()
-    capacity = meeting["capacity"]
     waiting = await conn.fetchall(
         "SELECT user_id FROM rsvps WHERE meeting_id = ? AND state = 'waiting' ORDER BY waiting_since, user_id",
         (meeting_id,),
     )
-    moved = promotions([row["user_id"] for row in waiting], capacity, await _seats_taken(conn, meeting_id))
+    moved = promotions([row["user_id"] for row in waiting], meeting["capacity"], await _seats_taken(conn, meeting_id))
     for user_id in moved:
         await _write_state(conn, meeting_id, user_id, RsvpState.GOING, stamp)
+    if moved:
+        # Told by a round written with the move, so a failed answer or a stop never leaves them untold.
+        await rounds.add_notice(
+            conn, meeting["guild_id"], meeting_id, RoundKind.PROMOTED, moved, instant_from_db(stamp)
+        )
     return tuple(moved)
 
 

@@ -380,4 +380,10 @@ KIND_NAME_KEYS = {
     RoundKind.LEAVER_ERASURE: msgkey("round.kind.leaver_erasure"),
     RoundKind.RETENTION: msgkey("round.kind.retention"),
     RoundKind.RECONCILE: msgkey("round.kind.reconcile"),
+    RoundKind.PROMOTED: msgkey("round.kind.promoted"),
+    RoundKind.INTRO_PROMOTED: msgkey("round.kind.intro_promoted"),
+    RoundKind.SLOT_WITHDRAWN: msgkey("round.kind.slot_withdrawn"),
+    RoundKind.SLOT_FREED: msgkey("round.kind.slot_freed"),
+    RoundKind.TOPIC_POST_REMOVAL: msgkey("round.kind.topic_post_removal"),
+    RoundKind.VOLUNTEERED: msgkey("round.kind.volunteered"),
 }

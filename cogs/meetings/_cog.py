@@ -13,10 +13,11 @@ from bot.checks import organiser_only
 from bot.client import MikroVirkBot
 from bot.meetings import Meeting, MeetingFormat
 from bot.planning import MAX_SEASON_MONTHS
+from bot.rounds import RoundKind
 from bot.rsvp import RsvpChange
 from bot.translator import command_text
 from cogs._arguments import AnyMeeting, ComingMeeting
-from cogs._rounds import RoundHandler
+from cogs._rounds import RoundHandler, arm_open
 from cogs.meetings import _members, _who
 from cogs.meetings._announce import Announcer
 from cogs.meetings._checkin import CheckInCloses, CheckInOpens, check_in_member
@@ -33,7 +34,7 @@ from cogs.meetings._organise import (
     MeetingFields,
     Organiser,
 )
-from cogs.meetings._rsvp import Rsvps
+from cogs.meetings._rsvp import PromotedNotice, Rsvps
 from cogs.meetings._startup import RECONCILE_HORIZON, Reconciler, ReconcileRetry
 from cogs.meetings._still_coming import StillComing
 from db import meetings
@@ -53,6 +54,7 @@ class Meetings(commands.Cog):
         self.reconciler = Reconciler(bot, self.organiser, self.rsvps)
         self.rounds: tuple[RoundHandler, ...] = (
             StillComing(bot),
+            PromotedNotice(bot),
             CheckInOpens(bot, self.announcer.refresh_now),
             CheckInCloses(bot, self.announcer.refresh_now),
             EventSync(bot, self.announcer),
@@ -87,9 +89,8 @@ class Meetings(commands.Cog):
 
     @commands.Cog.listener()
     async def on_members_promoted(self, meeting_id: int, user_ids: tuple[int, ...]) -> None:
-        meeting = await meetings.get_meeting(self.bot.db, self.bot.config.discord.guild_id, meeting_id)
-        if meeting is not None:
-            self.rsvps.tell_promoted(meeting, user_ids)
+        """Members moved up the waiting list: their notice was written with the move, and goes out now."""
+        await arm_open(self.bot, meeting_id, RoundKind.PROMOTED)
 
     @commands.Cog.listener()
     async def on_member_reactions_erased(self, user_id: int, reactions: tuple[tuple[int, str], ...]) -> None:

@@ -11,12 +11,32 @@ from bot.client import MikroVirkBot
 from bot.config import Language
 from bot.meetings import Meeting, Window, closed_reason
 from bot.render import meeting_label
+from bot.rounds import Outcome, Round, RoundKind
 from bot.rsvp import RSVP_EMOJIS, RsvpChange, RsvpState, choice_for_emoji
 from bot.services.dm import DmMessage
+from cogs._rounds import MeetingRound, arm_open
 from cogs.meetings._announce import Announcer
 from db import meetings, privacy, rsvps
 
 log = logging.getLogger(__name__)
+
+
+class PromotedNotice(MeetingRound):
+    """Members moved up the waiting list hear it by DM. The round is written with the move (db.rsvps.promote_waiting),
+    so it goes out once whatever happens to the answer of the button that freed the seat; not once the meeting has
+    begun or is cancelled."""
+
+    kind = RoundKind.PROMOTED
+
+    async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
+        url = meeting.announcement_url or ""
+
+        def compose(user_id: int, language: Language) -> DmMessage:
+            title = meeting_label(meeting, language, self.bot.catalogue)
+            return DmMessage(self.bot.catalogue.text(language, "rsvp.promoted", title=title, url=url))
+
+        await self.bot.dm.deliver(row.id, compose)
+        return Outcome.sent()
 
 
 class Rsvps:
@@ -81,7 +101,7 @@ class Rsvps:
         if change.after is RsvpState.WAITING and change.before is not RsvpState.WAITING:
             self.bot.tasks.spawn(self._tell_waitlisted(meeting, change.user_id), "dm-waitlisted")
         if change.promoted:
-            self.tell_promoted(meeting, change.promoted)
+            await arm_open(self.bot, meeting.id, RoundKind.PROMOTED)
 
     async def _tell_waitlisted(self, meeting: Meeting, user_id: int) -> None:
         roster = await rsvps.roster(self.bot.db, meeting.id)
@@ -90,15 +110,6 @@ class Rsvps:
         title = meeting_label(meeting, language, self.bot.catalogue)
         text = self.bot.catalogue.text(language, "rsvp.waitlisted", title=title, position=position)
         await self.bot.dm.send(user_id, DmMessage(text))
-
-    def tell_promoted(self, meeting: Meeting, user_ids: tuple[int, ...]) -> None:
-        url = meeting.announcement_url or ""
-
-        def compose(user_id: int, language: Language) -> DmMessage:
-            title = meeting_label(meeting, language, self.bot.catalogue)
-            return DmMessage(self.bot.catalogue.text(language, "rsvp.promoted", title=title, url=url))
-
-        self.bot.tasks.spawn(self.bot.dm.fan_out(user_ids, compose), "dm-promoted")
 
     # -- reconciliation at start ------------------------------------------------------------------------------------
 

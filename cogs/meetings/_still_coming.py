@@ -80,7 +80,7 @@ class StillComingButton(IdButton, template=r"mv:still:(?P<meeting_id>\d+):(?P<an
         async with bot.locks(meeting.id):
             change = await rsvps.answer(bot.db, meeting.id, interaction.user.id, RsvpState.NOT_GOING, bot.clock())
         log.info("seat given up", extra={"meeting_id": meeting.id, "user_id": interaction.user.id})
+        bot.dispatch("rsvp_changed", meeting, change)  # before the answer, which may fail
         await interaction.response.edit_message(
             content=bot.catalogue.text(language, "still.freed", title=title), view=None
         )
-        bot.dispatch("rsvp_changed", meeting, change)

@@ -159,15 +159,14 @@ class Privacy(commands.Cog):
 
         async def confirmed(pressed: discord.Interaction[MikroVirkBot]) -> None:
             erasure = await erase(self.bot, user_id, kind)
+            await follow_up(self.bot, user_id, erasure)  # before the answer, which may fail
+            if kind == "forget_by_organiser":
+                logged = self.bot.public_text(
+                    "privacy.forget_logged", organiser=pressed.user.mention, member=f"<@{user_id}>"
+                )
+                self.bot.tasks.spawn(self.bot.notify_organisers(logged), "erasure-logged")
             done = self._text(language, "privacy.forget_done", lines=data_lines(self.bot, language, erasure.counts))
             await pressed.response.edit_message(content=done, view=None)
-            await follow_up(self.bot, user_id, erasure)
-            if kind == "forget_by_organiser":
-                await self.bot.notify_organisers(
-                    self.bot.public_text(
-                        "privacy.forget_logged", organiser=pressed.user.mention, member=f"<@{user_id}>"
-                    )
-                )
 
         labels = (self._text(language, "privacy.confirm"), self._text(language, "privacy.cancel"))
         view = Confirmation(

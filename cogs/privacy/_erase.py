@@ -2,7 +2,8 @@
 
 The same follow-up serves ``/forget``, an organiser's ``/privacy forget`` and the erasure of a member who left:
 posts show the seats freed and the waiting list moved up, those moved up are told, the member's reactions are taken
-back where the bot may, their topic posts go, and the organisers learn of a confirmed program slot freed.
+back where the bot may, their topic posts go, and the organisers learn of a confirmed program slot freed. What needs
+Discord is a round written with the erasure (the two handlers below, and the waiting list's own notice).
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ import discord
 
 from bot.client import MikroVirkBot
 from bot.config import Language
+from bot.meetings import Meeting
 from bot.privacy import summary_counts
 from bot.render import meeting_label
-from db import meetings, privacy
+from bot.rounds import Outcome, Round, RoundKind
+from cogs._rounds import MeetingRound, RoundHandler
+from db import privacy, rounds
 from db.privacy import Erasure
+from db.rounds import notice_about
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +36,8 @@ def data_lines(bot: MikroVirkBot, language: Language, rows_per_table: Mapping[st
 
 
 async def erase(bot: MikroVirkBot, user_id: int, kind: str) -> Erasure:
-    """Erase the member in one transaction; the caller then runs :func:`follow_up` (after answering, if a button
-    asked: Discord wants its answer within three seconds, and the follow-up waits on Discord's rate limits)."""
+    """Erase the member in one transaction, with the rounds that bring Discord in line (freed slots told, topic posts
+    removed, members moved up told); the caller then runs :func:`follow_up`."""
     # One transaction: SQLite serialises it with every answer being written, so no half-erased state is ever seen.
     erasure = await privacy.erase_member(bot.db, bot.config.discord.guild_id, user_id, bot.clock(), kind)
     log.info("member erased", extra={"kind": kind, "counts": erasure.counts})
@@ -40,7 +45,12 @@ async def erase(bot: MikroVirkBot, user_id: int, kind: str) -> Erasure:
 
 
 async def follow_up(bot: MikroVirkBot, user_id: int, erasure: Erasure) -> None:
-    """What the posts, the waiting lists and the organisers see after answers were released or data erased."""
+    """What the posts, the waiting lists and the organisers see after answers were released or data erased.
+
+    Quick and in this process only (requests for post edits, timers for the rounds written with the erasure), so a
+    button runs it before its answer: Discord's work is done by the rounds, which a failed answer or a stop never
+    loses.
+    """
     bot.languages.forget(user_id)
     for released in erasure.released:
         bot.dispatch("announcement_outdated", released.meeting_id)
@@ -50,27 +60,41 @@ async def follow_up(bot: MikroVirkBot, user_id: int, erasure: Erasure) -> None:
         bot.dispatch("member_reactions_erased", user_id, tuple(erasure.reactions))
     for topic_id in (*erasure.voted_topics, *erasure.anonymised_topics):
         bot.dispatch("topic_outdated", topic_id)
-    for post in erasure.deleted_topics:
-        if post.channel_id is not None and post.message_id is not None:
-            try:
-                await bot.get_partial_messageable(post.channel_id).get_partial_message(post.message_id).delete()
-            except discord.NotFound:
-                pass  # deleted by hand already
-            except discord.HTTPException:
-                log.warning("could not delete an erased member's topic post", extra={"topic_id": post.topic_id})
-    await _tell_freed_slots(bot, erasure)
-
-
-async def _tell_freed_slots(bot: MikroVirkBot, erasure: Erasure) -> None:
-    language = bot.config.network.language
-    for meeting_id, kind in erasure.freed_slots:
+    for meeting_id, _ in erasure.freed_slots:
         bot.dispatch("announcement_outdated", meeting_id)
-        meeting = await meetings.get_meeting(bot.db, bot.config.discord.guild_id, meeting_id)
-        if meeting is not None:
-            await bot.notify_organisers(
-                bot.public_text(
-                    "privacy.slot_freed",
-                    slot=bot.catalogue.text(language, f"program.kind_{kind}"),
-                    meeting=meeting_label(meeting, language, bot.catalogue),
-                )
+    for round_id in erasure.notices:
+        row = await rounds.get(bot.db, round_id)
+        if row is not None:
+            bot.rounds.arm(row)
+
+
+class SlotFreedNotice(MeetingRound):
+    """Organisers hear that an erasure freed a confirmed program slot of a coming meeting."""
+
+    kind = RoundKind.SLOT_FREED
+
+    async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
+        language = self.bot.config.network.language
+        await self.bot.notify_organisers(
+            self.bot.public_text(
+                "privacy.slot_freed",
+                slot=self.bot.catalogue.text(language, f"program.kind_{notice_about(row)}"),
+                meeting=meeting_label(meeting, language, self.bot.catalogue),
             )
+        )
+        return Outcome.sent()
+
+
+class TopicPostRemoval(RoundHandler):
+    """An erased member's topic idea: its post goes too (a post deleted by hand already is fine)."""
+
+    kind = RoundKind.TOPIC_POST_REMOVAL
+
+    async def deliver(self, row: Round) -> Outcome:
+        channel_id, _, message_id = notice_about(row).partition(":")
+        post = self.bot.get_partial_messageable(int(channel_id)).get_partial_message(int(message_id))
+        try:
+            await post.delete()
+        except discord.NotFound:
+            return Outcome.skipped("deleted by hand already")
+        return Outcome.sent()

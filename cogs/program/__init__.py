@@ -5,11 +5,13 @@ from __future__ import annotations
 from bot.client import MikroVirkBot
 from cogs.program._brief import BriefButton, Briefs
 from cogs.program._cog import Program
-from cogs.program._newcomers import IntroAnswerButton, IntroInvitations
-from cogs.program._volunteer import WithdrawButton
+from cogs.program._newcomers import IntroAnswerButton, IntroInvitations, IntroPromotedNotice
+from cogs.program._volunteer import VolunteeredNotice, WithdrawButton, WithdrawnNotice
 
 
 async def setup(bot: MikroVirkBot) -> None:
     bot.add_dynamic_items(WithdrawButton, IntroAnswerButton, BriefButton)
-    bot.rounds.register(IntroInvitations(bot), Briefs(bot))
+    bot.rounds.register(
+        IntroInvitations(bot), Briefs(bot), IntroPromotedNotice(bot), VolunteeredNotice(bot), WithdrawnNotice(bot)
+    )
     await bot.add_cog(Program(bot))

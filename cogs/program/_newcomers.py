@@ -18,7 +18,7 @@ from bot.render import meeting_label
 from bot.rounds import Outcome, Round, RoundKind
 from bot.services.dm import DmMessage, DmOutcome
 from cogs._interactions import IdButton, answers_errors
-from cogs._rounds import MeetingRound
+from cogs._rounds import MeetingRound, arm_open
 from db import meetings, members, privacy, program, rounds
 
 log = logging.getLogger(__name__)
@@ -146,18 +146,26 @@ class IntroAnswerButton(IdButton, template=r"mv:intro:(?P<meeting_id>\d+):(?P<an
             return
         async with bot.locks(meeting.id):
             promoted = await program.decline_intro(bot.db, meeting.id, interaction.user.id, bot.clock())
-        await interaction.response.edit_message(content=bot.text_for(interaction, "intro.declined"), view=None)
-        if promoted:
+        if promoted:  # before the answer, which may fail: the newcomer moved up is told by a round
             bot.dispatch("announcement_outdated", meeting.id)
-        for user_id in promoted:
-            language = await bot.dm.language_of(user_id)
-            text = bot.catalogue.text(
-                language,
-                "intro.promoted",
-                title=meeting_label(meeting, language, bot.catalogue),
-                minutes=bot.config.program.intro_minutes,
-            )
-            await bot.dm.send(user_id, DmMessage(text))
+            await arm_open(bot, meeting.id, RoundKind.INTRO_PROMOTED)
+        await interaction.response.edit_message(content=bot.text_for(interaction, "intro.declined"), view=None)
+
+
+class IntroPromotedNotice(MeetingRound):
+    """A newcomer moved into a freed intro slot hears it by DM; the round is written with the move
+    (db.program.decline_intro)."""
+
+    kind = RoundKind.INTRO_PROMOTED
+
+    async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
+        def compose(user_id: int, language: Language) -> DmMessage:
+            title = meeting_label(meeting, language, self.bot.catalogue)
+            minutes = self.bot.config.program.intro_minutes
+            return DmMessage(self.bot.catalogue.text(language, "intro.promoted", title=title, minutes=minutes))
+
+        await self.bot.dm.deliver(row.id, compose)
+        return Outcome.sent()
 
 
 class IntroInvitations(MeetingRound):

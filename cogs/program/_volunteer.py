@@ -17,9 +17,12 @@ from bot.limits import MemberCooldown
 from bot.meetings import Meeting, MeetingFormat, Window, closed_reason
 from bot.program import KIND_KEYS, SlotKind, SlotStatus, volunteer_refusal
 from bot.render import meeting_label
+from bot.rounds import Outcome, Round, RoundKind
 from cogs._interactions import IdButton, answers_errors, clean_text
+from cogs._rounds import MeetingRound, arm_open
 from cogs.program._brief import BriefButton
 from db import meetings, program
+from db.rounds import notice_about
 
 log = logging.getLogger(__name__)
 
@@ -79,21 +82,12 @@ async def volunteer(
     view.add_item(WithdrawButton(target.id, text(language, "program.withdraw_button")))
     if after.status is SlotStatus.CONFIRMED and after.kind is SlotKind.HOT_SEAT:
         view.add_item(BriefButton(target.id, text(language, "brief.button")))
-    await interaction.response.send_message(
-        content, view=view, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-    )
+    # Before the answer, which may fail: the organisers hear of it by a round written with the sign-up.
     if after.status is SlotStatus.CONFIRMED:
         bot.dispatch("announcement_outdated", target.id)
-    network = bot.config.network.language
-    await bot.notify_organisers(
-        text(
-            network,
-            "program.organiser_notice",
-            name=name,
-            kind=text(network, KIND_KEYS[after.kind]),
-            title=meeting_label(target, network, bot.catalogue),
-            topic=one_liner,
-        )
+    await arm_open(bot, target.id, RoundKind.VOLUNTEERED)
+    await interaction.response.send_message(
+        content, view=view, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
     )
 
 
@@ -118,18 +112,40 @@ class WithdrawButton(IdButton, template=r"mv:hs-withdraw:(?P<meeting_id>\d+)"):
         log.info(
             "withdrew", extra={"meeting_id": self.meeting_id, "user_id": interaction.user.id, "was": before.status}
         )
+        if before.status is SlotStatus.CONFIRMED:  # before the answer, which may fail: organisers hear by a round
+            bot.dispatch("announcement_outdated", self.meeting_id)
+            await arm_open(bot, self.meeting_id, RoundKind.SLOT_WITHDRAWN)
         await interaction.response.edit_message(content=bot.text_for(interaction, "program.withdrawn"), view=None)
-        if before.status is not SlotStatus.CONFIRMED:
-            return
-        bot.dispatch("announcement_outdated", self.meeting_id)
-        meeting = await meetings.get_meeting(bot.db, bot.config.discord.guild_id, self.meeting_id)
-        network = bot.config.network.language
-        await bot.notify_organisers(
-            bot.catalogue.text(
+
+
+class VolunteeredNotice(MeetingRound):
+    """Organisers hear of a hot-seat or brag-spot sign-up (or change); the round is written with it
+    (db.program.volunteer) and names the slot by its row."""
+
+    kind = RoundKind.VOLUNTEERED
+    key = msgkey("program.organiser_notice")
+
+    async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
+        slot = await program.slot(self.bot.db, int(notice_about(row)))
+        if slot is None:
+            return Outcome.skipped("the member was erased since")
+        text = self.bot.catalogue.text
+        network = self.bot.config.network.language
+        await self.bot.notify_organisers(
+            text(
                 network,
-                "program.confirmed_withdrew",
-                name=before.name,
-                kind=bot.catalogue.text(network, KIND_KEYS[before.kind]),
-                title=meeting_label(meeting, network, bot.catalogue) if meeting else str(self.meeting_id),
+                self.key,
+                name=slot.name,
+                kind=text(network, KIND_KEYS[slot.kind]),
+                title=meeting_label(meeting, network, self.bot.catalogue),
+                topic=slot.topic or "—",
             )
         )
+        return Outcome.sent()
+
+
+class WithdrawnNotice(VolunteeredNotice):
+    """Organisers hear that a confirmed hot seat or brag spot was given up (db.program.withdraw)."""
+
+    kind = RoundKind.SLOT_WITHDRAWN
+    key = msgkey("program.confirmed_withdrew")
