@@ -26,7 +26,7 @@ from bot.profiles import (
     normal_website,
     profile_card,
 )
-from bot.render import clip
+from bot.render import clip, plain
 from cogs._embeds import card_embed
 from cogs._interactions import MemberForm, answers_errors, clean_text
 from cogs.profiles._trades import Trade
@@ -131,7 +131,7 @@ async def send_card(
     if profile is None:
         if member.id == interaction.user.id:
             raise UserFacingError("profiles.errors.none_yours")
-        raise UserFacingError("profiles.errors.none", name=member.display_name)
+        raise UserFacingError("profiles.errors.none", name=plain(member.display_name))
     now = bot.clock()
     upcoming = await meetings.next_meeting(bot.db, guild_id, now)
     answer = await rsvps.state_of(bot.db, upcoming.id, member.id) if upcoming else None
