@@ -54,9 +54,20 @@ class RoundState(enum.StrEnum):
 
 class DeliveryState(enum.StrEnum):
     PENDING = "pending"
+    SENDING = "sending"  # marked before the DM went out; the outcome is unknown until it is recorded
     SENT = "sent"
     REFUSED = "refused"  # the member does not accept DMs; never retried
     FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class InDoubt:
+    """A message that may have gone out before the bot died, unrecorded: where it went (None: the member's DM
+    channel), a fingerprint of what it says, and when it was sent."""
+
+    channel_id: int | None
+    fingerprint: str
+    attempted_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +86,7 @@ class Round:
     channel_message_id: int | None
     attempts: int
     last_error: str | None
+    post_in_doubt: InDoubt | None = None  # the round's channel post, marked but not recorded
 
     @property
     def wakes_at(self) -> datetime:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.meetings import Meeting, MeetingFormat, MeetingStatus, members_must_hear
-from bot.rounds import RoundKind
+from bot.rounds import InDoubt, RoundKind
 from bot.rsvp import RsvpState
 from db.codec import instant_from_db, instant_to_db
 from db.database import Database
@@ -156,10 +156,34 @@ async def coming_meetings(db: Database, guild_id: int, now: datetime, limit: int
     return [_meeting(row) for row in rows]
 
 
-async def set_announcement(db: Database, meeting_id: int, channel_id: int, message_id: int, now: datetime) -> None:
+async def mark_announcement(db: Database, meeting_id: int, fingerprint: str, now: datetime) -> None:
+    """The meeting's announcement is about to go out (in the announcements channel): in doubt until
+    :func:`set_announcement` records it."""
+    stamp = instant_to_db(now)
     async with db.transaction() as conn:
         await conn.execute(
-            "UPDATE meetings SET announcement_channel_id = ?, announcement_message_id = ?, updated_at = ? WHERE id = ?",
+            "UPDATE meetings SET announcement_fingerprint = ?, announcement_attempted_at = ?, updated_at = ?"
+            " WHERE id = ?",
+            (fingerprint, stamp, stamp, meeting_id),
+        )
+
+
+async def announcement_in_doubt(db: Database, meeting_id: int) -> InDoubt | None:
+    async with db.read() as conn:
+        row = await conn.fetchone(
+            "SELECT announcement_fingerprint, announcement_attempted_at FROM meetings"
+            " WHERE id = ? AND announcement_fingerprint IS NOT NULL",
+            (meeting_id,),
+        )
+    return None if row is None else InDoubt(None, row[0], instant_from_db(row[1]))
+
+
+async def set_announcement(db: Database, meeting_id: int, channel_id: int, message_id: int, now: datetime) -> None:
+    """Record where the announcement is; it is no longer in doubt."""
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE meetings SET announcement_channel_id = ?, announcement_message_id = ?,"
+            " announcement_fingerprint = NULL, announcement_attempted_at = NULL, updated_at = ? WHERE id = ?",
             (channel_id, message_id, instant_to_db(now), meeting_id),
         )
 

@@ -113,6 +113,10 @@ def _keep_aside(database: Path, now: datetime) -> Path:
         log_file = _side_file(database, suffix)
         if log_file.exists():
             log_file.replace(_side_file(aside, suffix))
+    # A database from before the bot made its files owner-only is kept aside for its owner alone all the same.
+    for kept in (aside, *(_side_file(aside, suffix) for suffix in SIDE_FILES)):
+        if kept.exists():
+            kept.chmod(PRIVATE_FILE)
     return aside
 
 

@@ -665,6 +665,22 @@ async def test_dm_refused_raises_forbidden_50007(emu: FakeDiscord) -> None:
 
 async def test_message_limits_edits_nonce_and_history(emu: FakeDiscord) -> None:
     scene = build_scene(emu)
+async def test_a_nonce_dedupes_only_within_the_window_of_the_emulators_clock(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
+    clock = FakeClock(dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC))
+    emu.clock = clock
+    bot = make_bot()
+    async with run_client(emu, bot):
+        channel = text_channel(bot, scene.channel)
+        first = await channel.send("once", nonce="n1")
+        clock.advance(dt.timedelta(minutes=4, seconds=59))
+        assert (await channel.send("once", nonce="n1")).id == first.id
+        clock.advance(dt.timedelta(seconds=2))
+        later = await channel.send("once", nonce="n1")
+        assert later.id != first.id
+        assert [m.content for m in emu.channel_messages(scene.channel)] == ["once", "once"]
+
+
     emu.rate_limit_config = RateLimitConfig.generous()  # this test sends many messages quickly
     bot = make_bot()
     async with run_client(emu, bot):
@@ -691,6 +707,10 @@ async def test_message_limits_edits_nonce_and_history(emu: FakeDiscord) -> None:
 
         edited = await first.edit(content="twice", embed=discord.Embed(title="T"))
         assert edited.content == "twice"
+        assert first.nonce in {4242, "4242"}  # the create response carries it
+        fetched = await channel.fetch_message(first.id)
+        assert fetched.nonce is None  # a message read back does not (Discord's docs)
+
         stored = emu.get_message(first.id)
         assert stored.edit_count == 1 and stored.embeds[0]["title"] == "T"
         assert stored.edits[0]["content"] == "twice"

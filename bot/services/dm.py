@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import hashlib
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
@@ -13,11 +12,10 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.clock import Clock
 from bot.config import Config, Language
-from bot.rounds import DeliveryState
+from bot.rounds import DeliveryState, InDoubt
+from bot.services.once import Mark, OnceHost, delivery_nonce, send_once
 from db import members, rounds
-from db.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +33,6 @@ class DmOutcome(enum.StrEnum):
     SENT = "sent"
     REFUSED = "refused"  # the member does not accept DMs; not retried
     FAILED = "failed"  # another Discord error
-
-
-def delivery_nonce(*parts: int) -> str:
-    """A stable nonce (Discord allows 25 characters) so a repeated send returns the first message."""
-    return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()[:25]
 
 
 # How a DM outcome is recorded for a round's recipient.
@@ -77,16 +70,18 @@ class FanOutReport:
         return self.outcomes[DmOutcome.FAILED]
 
 
-class DmHost(Protocol):
+@dataclass(frozen=True, slots=True)
+class Tracked:
+    """A DM a round resumes: marked in doubt before it goes out, and looked for first if a mark was left."""
+
+    in_doubt: InDoubt | None
+    mark: Mark
+
+
+class DmHost(OnceHost, Protocol):
     """What the DM sender needs of the bot that builds it (a discord.py client with our database and config)."""
 
-    db: Database
     config: Config
-    clock: Clock
-
-    def get_partial_messageable(
-        self, id: int, *, guild_id: int | None = None, type: discord.ChannelType | None = None
-    ) -> discord.PartialMessageable: ...
 
     async def create_dm(self, user: discord.abc.Snowflake) -> discord.DMChannel: ...
 
@@ -100,7 +95,9 @@ class DirectMessenger:
         self._lock = asyncio.Lock()
         self._last_sent = float("-inf")
 
-    async def send(self, user_id: int, message: DmMessage) -> tuple[DmOutcome, discord.Message | None]:
+    async def send(
+        self, user_id: int, message: DmMessage, tracked: Tracked | None = None
+    ) -> tuple[DmOutcome, discord.Message | None]:
         loop = asyncio.get_running_loop()
         async with self._lock:
             wait = self._last_sent + self.interval - loop.time()
@@ -114,7 +111,10 @@ class DirectMessenger:
                     kwargs["view"] = message.view
                 if message.nonce is not None:
                     kwargs["nonce"] = message.nonce
-                sent = await channel.send(**kwargs)
+                if tracked is None:
+                    sent = await channel.send(**kwargs)
+                else:
+                    sent = await send_once(self._bot, channel, tracked.in_doubt, tracked.mark, **kwargs)
             except discord.NotFound:
                 # The stored channel is gone (rare); forget it so the next attempt opens a fresh one.
                 await members.remember_dm_channel(self._bot.db, user_id, None)
@@ -140,14 +140,19 @@ class DirectMessenger:
         return channel
 
     async def send_with_retries(
-        self, user_id: int, message: DmMessage, attempts: int = DM_ATTEMPTS, backoff: float = DM_BACKOFF_SECONDS
+        self,
+        user_id: int,
+        message: DmMessage,
+        tracked: Tracked | None = None,
+        attempts: int = DM_ATTEMPTS,
+        backoff: float = DM_BACKOFF_SECONDS,
     ) -> tuple[DmOutcome, discord.Message | None, int]:
         """Send, retrying other Discord errors with exponential backoff; a refusal is final at once.
 
         Returns the outcome, the message and how many retries it took.
         """
         for attempt in range(attempts):
-            outcome, sent = await self.send(user_id, message)
+            outcome, sent = await self.send(user_id, message, tracked)
             if outcome is not DmOutcome.FAILED or attempt == attempts - 1:
                 return outcome, sent, attempt
             await asyncio.sleep(backoff * 2**attempt)
@@ -155,13 +160,19 @@ class DirectMessenger:
 
     async def deliver(self, round_id: int, compose: Callable[[int, Language], DmMessage]) -> int:
         """DM every recipient of a round not yet reached, recording each outcome as it happens (so a restart
-        resumes with the rest); each DM has a nonce from the row and the member. Returns the retries."""
+        resumes with the rest); each DM has a nonce from the row and the member, and is marked in doubt before it
+        goes out, so a DM a killed bot sent but never recorded is found, not sent again. Returns the retries."""
         retries = 0
-        for user_id in await rounds.recipients(self._bot.db, round_id, DeliveryState.PENDING):
+        db = self._bot.db
+        for user_id, in_doubt in await rounds.undelivered(db, round_id):
             message = compose(user_id, await self.language_of(user_id))
             if message.nonce is None:
                 message = replace(message, nonce=delivery_nonce(round_id, user_id))
-            outcome, sent, tries = await self.send_with_retries(user_id, message)
+
+            async def mark(_channel_id: int, fingerprint: str, user_id: int = user_id) -> None:
+                await rounds.mark_delivery(db, round_id, user_id, fingerprint, self._bot.clock())
+
+            outcome, sent, tries = await self.send_with_retries(user_id, message, Tracked(in_doubt, mark))
             retries += tries
             await rounds.record_delivery(
                 self._bot.db,

@@ -14,7 +14,8 @@ from bot.errors import UserFacingError
 from bot.meetings import Meeting
 from bot.render import meeting_label
 from bot.rounds import Outcome, Round, RoundKind
-from bot.services.dm import DmMessage, delivery_nonce
+from bot.services.dm import DmMessage
+from bot.services.once import round_post
 from cogs._embeds import BRAND_COLOUR
 from cogs._interactions import IdButton, MemberForm, answers_errors, clean_text
 from cogs._rounds import MeetingRound
@@ -128,10 +129,8 @@ class FeedbackPoll(MeetingRound):
                 description=text(language, "feedback.intro", question=question),
             )
             channel = bot.get_partial_messageable(bot.config.discord.announcements_channel_id)
-            posted = await channel.send(
-                embed=embed,
-                view=feedback_view(poll.id, text(language, "feedback.comment_button")),
-                nonce=delivery_nonce(row.id),
+            posted = await round_post(
+                bot, row, channel, embed=embed, view=feedback_view(poll.id, text(language, "feedback.comment_button"))
             )
             await polls.set_message(bot.db, poll.id, posted.channel.id, posted.id)
         if not row.audience_fixed:

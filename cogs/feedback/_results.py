@@ -16,7 +16,7 @@ from bot.feedback import FeedbackSummary, SeasonPoint, bar, summarise
 from bot.meetings import Meeting
 from bot.render import EMBED_FIELD_VALUE_MAX, clip, meeting_label, one_decimal, plain, short_date
 from bot.rounds import Outcome, Round, RoundKind
-from bot.services.dm import delivery_nonce
+from bot.services.once import round_post
 from cogs._embeds import BRAND_COLOUR
 from cogs._rounds import MeetingRound
 from cogs.feedback._after_meeting import asked
@@ -137,14 +137,18 @@ class FeedbackClose(MeetingRound):
         if poll is None:
             return Outcome.skipped("no feedback poll was sent")
         await polls.close(self.bot.db, poll.id)
+        if row.channel_message_id is not None:
+            return Outcome.sent()  # the summary went out before a stop
         language = self.bot.config.network.language
         embed, files = await results(self.bot, meeting, language, with_season=False)
         channel = self.bot.get_partial_messageable(self.bot.config.discord.organisers_channel_id)
-        await channel.send(
-            self.bot.catalogue.text(language, "feedback.closed_notice"),
+        await round_post(
+            self.bot,
+            row,
+            channel,
+            content=self.bot.catalogue.text(language, "feedback.closed_notice"),
             embed=embed,
             files=files,
             allowed_mentions=discord.AllowedMentions.none(),
-            nonce=delivery_nonce(row.id),
         )
         return Outcome.sent()

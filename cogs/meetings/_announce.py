@@ -17,6 +17,7 @@ from bot.profiles import business_line
 from bot.program import SlotKind
 from bot.render import FORMAT_KEYS, ProgramEntry, announcement_card, clip
 from bot.rsvp import RSVP_EMOJIS, emoji_for_state
+from bot.services.once import send_once
 from bot.services.rounds import describe
 from cogs._embeds import card_embed
 from cogs.meetings._checkin import CheckInButton
@@ -189,9 +190,15 @@ class Announcer:
     async def post(self, meeting: Meeting) -> Meeting:
         """Post the announcement with its ✅ ❔ ❌ reactions and remember where it is."""
         embed, view = await self.render(meeting)
-        channel = self.channel
-        message = await channel.send(embed=embed, view=view) if view else await channel.send(embed=embed)
-        await meetings.set_announcement(self.bot.db, meeting.id, message.channel.id, message.id, self.bot.clock())
+        bot = self.bot
+
+        async def mark(_channel_id: int, fingerprint: str) -> None:
+            await meetings.mark_announcement(bot.db, meeting.id, fingerprint, bot.clock())
+
+        in_doubt = await meetings.announcement_in_doubt(bot.db, meeting.id)
+        kwargs = {"embed": embed} if view is None else {"embed": embed, "view": view}
+        message = await send_once(bot, self.channel, in_doubt, mark, **kwargs)
+        await meetings.set_announcement(bot.db, meeting.id, message.channel.id, message.id, bot.clock())
         log.info("announcement posted", extra={"meeting_id": meeting.id, "message_id": message.id})
         await self.add_answer_reactions(meeting.id, message, RSVP_EMOJIS)
         refreshed = await meetings.get_meeting(self.bot.db, meeting.guild_id, meeting.id)

@@ -17,7 +17,7 @@ from bot.meetings import Meeting, MeetingFormat, Window, closed_reason
 from bot.program import SlotKind, SlotStatus
 from bot.render import clip, plain
 from bot.rounds import Outcome, Round, RoundKind, RoundState
-from bot.services.dm import delivery_nonce
+from bot.services.once import round_post
 from cogs._interactions import IdButton, MemberForm, answers_errors, clean_text
 from cogs._rounds import MeetingRound
 from db import meetings, program, rounds
@@ -111,6 +111,8 @@ class Briefs(MeetingRound):
         return meeting.starts_at - self.bot.config.program.brief_before
 
     async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
+        if row.channel_message_id is not None:
+            return Outcome.sent()  # posted before a stop
         others = [
             r for r in await rounds.for_meeting(self.bot.db, meeting.id) if r.kind is self.kind and r.id != row.id
         ]
@@ -133,10 +135,9 @@ class Briefs(MeetingRound):
             brief=plain(brief.brief),
         )
         # Member text is shown as written but can never ping anyone.
-        message = await thread.send(
-            clip(text, 2000), allowed_mentions=discord.AllowedMentions.none(), nonce=delivery_nonce(row.id)
+        await round_post(
+            self.bot, row, thread, content=clip(text, 2000), allowed_mentions=discord.AllowedMentions.none()
         )
-        await rounds.set_channel_message(self.bot.db, row.id, message.id, self.bot.clock())
         log.info("brief posted", extra={"meeting_id": meeting.id, "thread_id": thread.id})
         return Outcome.sent()
 

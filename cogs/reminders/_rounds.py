@@ -26,7 +26,8 @@ from bot.render import (
     reminder_card,
 )
 from bot.rounds import Outcome, Round, RoundKind
-from bot.services.dm import DmMessage, delivery_nonce
+from bot.services.dm import DmMessage
+from bot.services.once import round_post
 from cogs._embeds import BRAND_COLOUR, card_embed
 from cogs._rounds import MeetingRound, RoundHandler
 from db import meetings, program, rounds, rsvps
@@ -48,8 +49,7 @@ async def send_reminder(
         language = bot.config.network.language
         card = reminder_card(meeting, roster, entries, when[language], late, url, language, bot.catalogue)
         channel = bot.get_partial_messageable(bot.config.discord.announcements_channel_id)
-        posted = await channel.send(embed=card_embed(card), nonce=delivery_nonce(row.id))
-        await rounds.set_channel_message(bot.db, row.id, posted.id, bot.clock())
+        await round_post(bot, row, channel, embed=card_embed(card))
     audience = await rsvps.reminder_audience(bot.db, meeting.guild_id, meeting.id)
     await rounds.fix_audience(bot.db, row.id, audience, bot.clock())
 
@@ -152,12 +152,11 @@ class MonthlyPost(RoundHandler):
                     ),
                 )
                 channel = bot.get_partial_messageable(bot.config.discord.announcements_channel_id)
-                posted = await channel.send(embed=embed, nonce=delivery_nonce(row.id))
+                await round_post(bot, row, channel, embed=embed)
             else:
                 channel = bot.get_partial_messageable(bot.config.discord.organisers_channel_id)
-                posted = await channel.send(
-                    bot.catalogue.text(language, "monthly.none", month=month_name), nonce=delivery_nonce(row.id)
+                await round_post(
+                    bot, row, channel, content=bot.catalogue.text(language, "monthly.none", month=month_name)
                 )
-            await rounds.set_channel_message(bot.db, row.id, posted.id, bot.clock())
         log.info("monthly post sent", extra={"round_id": row.id, "meetings": len(this_month)})
         return Outcome.sent()

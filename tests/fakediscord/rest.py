@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import datetime as dt
 import json
@@ -45,7 +46,9 @@ _log = logging.getLogger(__name__)
 
 API_PREFIX_RE = re.compile(r"^/api(?:/v\d+)?(?=/)")
 MAX_FILE_SIZE = 10 * 1024 * 1024
-NONCE_WINDOW = 300.0
+#: Discord returns the first message for a repeated ``nonce`` with ``enforce_nonce`` only "in the past few minutes";
+#: measured by the emulator's clock (:attr:`FakeDiscord.clock`), so a test can move past it
+NONCE_WINDOW = dt.timedelta(minutes=5)
 #: message flags a bot may set when sending (SUPPRESS_EMBEDS, EPHEMERAL, SUPPRESS_NOTIFICATIONS, IS_COMPONENTS_V2)
 SENDABLE_FLAGS = 4 | MessageFlag.EPHEMERAL | 4096 | MessageFlag.IS_COMPONENTS_V2
 
@@ -242,6 +245,24 @@ class Refusal:
         return method == self.method and self.path.search(path) is not None and self.times != 0
 
 
+@dataclass
+class HeldReply:
+    """A test's stand-in for a reply lost on the way back: matching requests are carried out (a message is created)
+    but their reply waits until :meth:`release`, ``times`` times; ``reached`` is set when the first is held."""
+
+    method: str
+    path: re.Pattern[str]
+    times: int = 1
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def applies(self, method: str, path: str) -> bool:
+        return method == self.method and self.path.search(path) is not None and self.times != 0
+
+    def release(self) -> None:
+        self.released.set()
+
+
 class RestApi:
     """Route table + handlers. State lives in :class:`World`; recordings live here."""
 
@@ -264,6 +285,7 @@ class RestApi:
         self.unknown_routes: list[str] = []
         self.internal_errors: list[str] = []
         self.refusals: list[Refusal] = []
+        self.held: list[HeldReply] = []
         self.app_owner = FakeUser(id=world.new_id(), name="AppOwner")
         self.verify_key = "0" * 64
 
@@ -276,6 +298,14 @@ class RestApi:
                 if refusal.times is not None:
                     refusal.times -= 1
                 raise refusal.error
+
+    async def _hold_reply(self, method: str, path: str) -> None:
+        for held in self.held:
+            if held.applies(method, path):
+                held.times -= 1
+                held.reached.set()
+                await held.released.wait()
+                return
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         started = time.monotonic()
@@ -369,6 +399,7 @@ class RestApi:
         try:
             self._apply_refusals(method, unquote(path))
             reply = await handler(api_request)
+            await self._hold_reply(method, unquote(path))
         except v.ApiError as exc:
             record(
                 exc.status,
@@ -961,10 +992,10 @@ class RestApi:
         nonce_key = (self.bot_id, channel.id, str(nonce))
         if nonce is not None and payload.get("enforce_nonce"):
             seen = self.world.nonces.get(nonce_key)
-            if seen is not None and time.monotonic() - seen[0] < NONCE_WINDOW:
+            if seen is not None and self.world.now() - seen[0] < NONCE_WINDOW:
                 existing = self.world.messages.get(seen[1])
                 if existing is not None and not existing.deleted:
-                    return Reply(body=self.world.message_dict(existing))
+                    return Reply(body=self.world.message_dict(existing, created=True))
         reference: JSON | None = None
         message_type = 0
         raw_reference = payload.get("message_reference")
@@ -997,8 +1028,8 @@ class RestApi:
             self._enter_thread(channel)
         self.world.store_message(message)
         if nonce is not None:
-            self.world.nonces[nonce_key] = (time.monotonic(), message.id)
-        return Reply(body=self.world.message_dict(message))
+            self.world.nonces[nonce_key] = (self.world.now(), message.id)
+        return Reply(body=self.world.message_dict(message, created=True))
 
     def _enter_thread(self, thread: FakeChannel) -> None:
         """What posting in a thread does first: a locked thread needs MANAGE_THREADS (160005), an

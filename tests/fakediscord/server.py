@@ -21,7 +21,7 @@ from .actors import InteractionResult, Settled, UserActions
 from .gateway import DispatchRecord, GatewayHub, GatewaySession
 from .links import find_broken_message_links
 from .ratelimit import RateLimitConfig, RateLimiter, Storm
-from .rest import RecordedRequest, Refusal, RestApi
+from .rest import HeldReply, RecordedRequest, Refusal, RestApi
 from .state import (
     DEFAULT_BOT_PERMISSIONS,
     JSON,
@@ -464,6 +464,13 @@ class FakeDiscord(UserActions):
         refusal = Refusal(method.upper(), re.compile(path), ApiError(status, code, message), times)
         self.rest.refusals.append(refusal)
         return refusal
+
+    def hold_replies(self, method: str, path: str, *, times: int = 1) -> HeldReply:
+        """Carry out requests whose path matches the regex ``path`` but keep their reply until ``release()``, as
+        when Discord did the work and the answer never came back (``times`` requests; ``reached`` tells when)."""
+        held = HeldReply(method.upper(), re.compile(path), times)
+        self.rest.held.append(held)
+        return held
 
     def stop_refusing(self) -> None:
         self.rest.refusals.clear()

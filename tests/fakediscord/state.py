@@ -889,7 +889,8 @@ class World:
         self.command_sync_count = 0
         self.interactions: dict[int, FakeInteraction] = {}
         self.interactions_by_token: dict[str, FakeInteraction] = {}
-        self.nonces: dict[tuple[int, int, str], tuple[float, int]] = {}
+        #: (author, channel, nonce) -> (when by :attr:`clock`, message id), for ``enforce_nonce``
+        self.nonces: dict[tuple[int, int, str], tuple[dt.datetime, int]] = {}
         self.http_base = "http://127.0.0.1"
         #: Discord's clock for scheduled events (start-in-the-past check, automatic transitions);
         #: replace it with any zero-argument callable returning an aware datetime
@@ -1237,7 +1238,10 @@ class World:
             data["ephemeral"] = True
         return data
 
-    def message_dict(self, message: FakeMessage, *, gateway: bool = False) -> JSON:
+    def message_dict(self, message: FakeMessage, *, gateway: bool = False, created: bool = False) -> JSON:
+        """A message as Discord shows it; ``created``: the create response or MESSAGE_CREATE, the only places the
+        ``nonce`` appears (Discord's docs: "Value will appear in the Message Create event"; a message read back with
+        GET has none)."""
         author = self.users[message.author_id]
         guild = self.guilds.get(message.guild_id) if message.guild_id is not None else None
         data: JSON = {
@@ -1272,7 +1276,7 @@ class World:
                 for key, users in message.reactions.items()
                 if users
             ]
-        if message.nonce is not None:
+        if created and message.nonce is not None:
             data["nonce"] = message.nonce
         if message.webhook_id is not None:
             data["webhook_id"] = str(message.webhook_id)
@@ -1320,7 +1324,7 @@ class World:
         if dispatch:
             self.dispatch(
                 "MESSAGE_CREATE",
-                self.message_dict(message, gateway=True),
+                self.message_dict(message, gateway=True, created=True),
                 self.message_intent(message),
                 content_gated=self.is_content_gated(message),
             )

@@ -73,6 +73,9 @@ async def test_a_restored_database_is_owner_only(tmp_path: Path) -> None:
     database = tmp_path / "bot.sqlite3"
     restore(copy, database, NOW)
     assert mode(database) == 0o600
+    database.chmod(0o644)  # a database from before the bot made its files owner-only
+    replaced = restore(copy, database, NOW.replace(hour=4)).replaced
+    assert replaced is not None and (mode(database), mode(replaced)) == (0o600, 0o600)
 
 
 def test_the_lock_file_is_owner_only(tmp_path: Path) -> None:
