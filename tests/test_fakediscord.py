@@ -663,8 +663,6 @@ async def test_dm_refused_raises_forbidden_50007(emu: FakeDiscord) -> None:
         assert [m.content for m in emu.dms_to(scene.mette)] == ["Reminder 1", "Reminder 2"]
 
 
-async def test_message_limits_edits_nonce_and_history(emu: FakeDiscord) -> None:
-    scene = build_scene(emu)
 async def test_a_nonce_dedupes_only_within_the_window_of_the_emulators_clock(emu: FakeDiscord) -> None:
     scene = build_scene(emu)
     clock = FakeClock(dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC))
@@ -681,6 +679,8 @@ async def test_a_nonce_dedupes_only_within_the_window_of_the_emulators_clock(emu
         assert [m.content for m in emu.channel_messages(scene.channel)] == ["once", "once"]
 
 
+async def test_message_limits_edits_nonce_and_history(emu: FakeDiscord) -> None:
+    scene = build_scene(emu)
     emu.rate_limit_config = RateLimitConfig.generous()  # this test sends many messages quickly
     bot = make_bot()
     async with run_client(emu, bot):
@@ -705,12 +705,12 @@ async def test_a_nonce_dedupes_only_within_the_window_of_the_emulators_clock(emu
         assert first.id == again.id
         assert [m.content for m in emu.channel_messages(scene.channel)] == ["once"]
 
-        edited = await first.edit(content="twice", embed=discord.Embed(title="T"))
-        assert edited.content == "twice"
         assert first.nonce in {4242, "4242"}  # the create response carries it
         fetched = await channel.fetch_message(first.id)
         assert fetched.nonce is None  # a message read back does not (Discord's docs)
 
+        edited = await first.edit(content="twice", embed=discord.Embed(title="T"))
+        assert edited.content == "twice"
         stored = emu.get_message(first.id)
         assert stored.edit_count == 1 and stored.embeds[0]["title"] == "T"
         assert stored.edits[0]["content"] == "twice"
