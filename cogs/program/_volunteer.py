@@ -16,7 +16,7 @@ from bot.i18n import msgkey
 from bot.limits import MemberCooldown
 from bot.meetings import Meeting, MeetingFormat, Window, closed_reason
 from bot.program import KIND_KEYS, SlotKind, SlotStatus, volunteer_refusal
-from bot.render import meeting_label
+from bot.render import meeting_label, plain
 from bot.rounds import Outcome, Round, RoundKind
 from cogs._interactions import IdButton, answers_errors, clean_text
 from cogs._rounds import MeetingRound, arm_open
@@ -75,7 +75,7 @@ async def volunteer(
     log.info("volunteered", extra={"meeting_id": target.id, "user_id": interaction.user.id, "kind": slot})
     key = msgkey("program.signed_up") if before is None else msgkey("program.changed")
     title = meeting_label(target, language, bot.catalogue)
-    content = text(language, key, kind=text(language, KIND_KEYS[after.kind]), title=title, topic=one_liner)
+    content = text(language, key, kind=text(language, KIND_KEYS[after.kind]), title=title, topic=plain(one_liner))
     if after.status is SlotStatus.CONFIRMED:
         content += "\n" + text(language, "program.you_are_confirmed")
     view = discord.ui.View(timeout=None)
@@ -135,10 +135,10 @@ class VolunteeredNotice(MeetingRound):
             text(
                 network,
                 self.key,
-                name=slot.name,
+                name=plain(slot.name),
                 kind=text(network, KIND_KEYS[slot.kind]),
                 title=meeting_label(meeting, network, self.bot.catalogue),
-                topic=slot.topic or "—",
+                topic=plain(slot.topic or "—"),
             )
         )
         return Outcome.sent()

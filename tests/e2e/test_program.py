@@ -204,3 +204,21 @@ async def test_topic_length_is_limited_and_blank_topics_refused(server: Server, 
     assert topic_option["max_length"] == 150  # Discord's client refuses longer text before it is sent
     blank = await hotseat(server, server.mette, kind="hot_seat", topic="   ")
     assert blank.ephemeral and "må ikke være tomt" in blank.content
+
+
+async def test_a_volunteer_named_like_a_link_shows_as_text_to_the_organisers(
+    server: Server, running: RunningBot
+) -> None:
+    await running.start()
+    await create(server, "1/12", "2.0")
+    sneaky = server.emu.add_user("sneaky", locale="da", global_name="[Bestyrelsen](https://x.example)")
+    await server.emu.member_join(server.guild, sneaky)
+    await hotseat(server, sneaky, kind="hot_seat", topic="[Betal kontingent](https://x.example)")
+    await server.emu.wait_for(lambda: any("Ny frivillig" in n for n in notices(server)))
+    (notice,) = [n for n in notices(server) if "Ny frivillig" in n]
+    assert notice.startswith("Ny frivillig: \\[Bestyrelsen\\](https://x.example) til Den varme stol")
+    assert "“\\[Betal kontingent\\](https://x.example)”" in notice
+    shown = await server.emu.run_command(
+        server.organiser, server.announcements, "program show", options={"meeting": "1"}
+    )
+    assert "**\\[Bestyrelsen\\](https://x.example)**" in shown.embeds[0]["description"]
