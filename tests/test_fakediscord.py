@@ -439,6 +439,8 @@ async def test_persistent_view_buttons_select_and_modal(emu: FakeDiscord) -> Non
             await emu.submit_modal(scene.mette, opened, {"extra": "only extra"})
         with pytest.raises(AssertionError, match="no field"):
             await emu.submit_modal(scene.mette, opened, {"note": "x", "bogus": "y"})
+        with pytest.raises(AssertionError, match="closed when the bot answered"):
+            await emu.submit_modal(scene.mette, opened, {"note": "Once more"})  # Discord closed it
         with pytest.raises(AssertionError, match="no component"):
             await emu.click(scene.mette, announcement.id, "rsvp:missing")
         with pytest.raises(AssertionError, match="no option"):

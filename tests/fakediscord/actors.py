@@ -897,12 +897,19 @@ class UserActions:
                 f"modal {modal.get('custom_id')!r} has no field(s) {unknown}; fields are "
                 f"{_describe_components(modal.get('components') or [])}"
             )
+        if parent.modal_closed:
+            raise AssertionError(
+                f"modal {modal.get('custom_id')!r} was closed when the bot answered its submit; open it again"
+            )
         data: JSON = {"custom_id": modal["custom_id"], "components": components}
         channel = self.world.channel(parent.channel_id)
         message = self.world.messages.get(parent.source_message_id or 0)
         interaction = self._new_interaction(
             5, user_obj, channel, data, locale=locale or parent.locale, message=message, parent=parent
         )
-        return await self._finish(
+        result = await self._finish(
             interaction, timeout=timeout, require_response=require_response, what=f"modal {modal['custom_id']!r}"
         )
+        # Discord closes a modal once its submit is answered; unanswered, it stays open with an error to try again.
+        parent.modal_closed = result.response_type is not None
+        return result

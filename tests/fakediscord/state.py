@@ -536,6 +536,8 @@ class FakeInteraction:
     original_message_id: int | None = None
     followup_ids: list[int] = field(default_factory=list)
     modal: JSON | None = None
+    #: the modal this interaction opened was submitted and the bot answered: Discord closed it
+    modal_closed: bool = False
     choices: list[JSON] | None = None
     #: set once a deferred response was completed (@original edited/deleted or a follow-up sent)
     completed: bool = False
