@@ -33,6 +33,7 @@ class RoundKind(enum.StrEnum):
     PROMOTED = "promoted"  # members moved up the waiting list are told; subject: a running number per meeting
     INTRO_PROMOTED = "intro_promoted"  # a newcomer moved into a freed intro slot is told; subject: as above
     SLOT_WITHDRAWN = "slot_withdrawn"  # organisers hear a confirmed slot was given up; subject: "n:slot id"
+    ASSIGNED = "assigned"  # the member confirmed in a program slot hears it by DM; subject: "n:slot id"
     VOLUNTEERED = "volunteered"  # organisers hear of a hot-seat or brag-spot sign-up; subject: "n:slot id"
     SLOT_FREED = "slot_freed"  # organisers hear an erasure freed a confirmed slot; subject: "n:slot kind"
     TOPIC_POST_REMOVAL = "topic_post_removal"  # no meeting; an erased idea's post goes; subject: "1:channel:message"

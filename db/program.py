@@ -124,21 +124,29 @@ async def volunteer(
             await _set_status(conn, meeting_id, user_id, before.kind, SlotStatus.WITHDRAWN, None, stamp)
         await _set_status(conn, meeting_id, user_id, kind, status, topic, stamp)
         after = await _active_growth(conn, meeting_id, user_id)
-        await _tell_organisers(conn, guild_id, meeting_id, user_id, kind, RoundKind.VOLUNTEERED, now)
+        await _slot_notice(conn, guild_id, meeting_id, user_id, kind, RoundKind.VOLUNTEERED, now)
     assert after is not None
     return before, after
 
 
-async def _tell_organisers(
-    conn: Connection, guild_id: int, meeting_id: int, user_id: int, slot: SlotKind, kind: RoundKind, now: datetime
+async def _slot_notice(
+    conn: Connection,
+    guild_id: int,
+    meeting_id: int,
+    user_id: int,
+    slot: SlotKind,
+    kind: RoundKind,
+    now: datetime,
+    *,
+    audience: tuple[int, ...] = (),
 ) -> None:
-    """A round that tells the organisers about the member's slot, written in the caller's transaction (the slot is
-    named by its row, never by the member)."""
+    """A round about the member's slot (to the organisers, or to ``audience`` by DM), written in the caller's
+    transaction; the slot is named by its row, never by the member."""
     slot_id = await conn.fetchval(
         "SELECT id FROM program_slots WHERE meeting_id = ? AND user_id = ? AND kind = ?",
         (meeting_id, user_id, slot.value),
     )
-    await rounds.add_notice(conn, guild_id, meeting_id, kind, (), now, about=str(slot_id))
+    await rounds.add_notice(conn, guild_id, meeting_id, kind, audience, now, about=str(slot_id))
 
 
 async def withdraw(db: Database, meeting_id: int, user_id: int, now: datetime) -> Volunteer | None:
@@ -151,7 +159,7 @@ async def withdraw(db: Database, meeting_id: int, user_id: int, now: datetime) -
             await _set_status(conn, meeting_id, user_id, before.kind, SlotStatus.WITHDRAWN, None, stamp)
         if before is not None and before.status is SlotStatus.CONFIRMED:
             guild_id = await conn.fetchval("SELECT guild_id FROM meetings WHERE id = ?", (meeting_id,))
-            await _tell_organisers(conn, guild_id, meeting_id, user_id, before.kind, RoundKind.SLOT_WITHDRAWN, now)
+            await _slot_notice(conn, guild_id, meeting_id, user_id, before.kind, RoundKind.SLOT_WITHDRAWN, now)
     return before
 
 
@@ -188,6 +196,7 @@ async def assign(
         row = await conn.fetchone(
             f"{_VOLUNTEERS} WHERE s.meeting_id = ? AND s.user_id = ? AND s.kind = ?", (meeting_id, user_id, kind.value)
         )
+        await _slot_notice(conn, guild_id, meeting_id, user_id, kind, RoundKind.ASSIGNED, now, audience=(user_id,))
     assert row is not None
     return _volunteer(row)
 

@@ -386,4 +386,5 @@ KIND_NAME_KEYS = {
     RoundKind.SLOT_FREED: msgkey("round.kind.slot_freed"),
     RoundKind.TOPIC_POST_REMOVAL: msgkey("round.kind.topic_post_removal"),
     RoundKind.VOLUNTEERED: msgkey("round.kind.volunteered"),
+    RoundKind.ASSIGNED: msgkey("round.kind.assigned"),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.client import MikroVirkBot
+from cogs.program._assign import AssignedNotice
 from cogs.program._brief import BriefButton, Briefs
 from cogs.program._cog import Program
 from cogs.program._newcomers import IntroAnswerButton, IntroInvitations, IntroPromotedNotice
@@ -12,6 +13,11 @@ from cogs.program._volunteer import VolunteeredNotice, WithdrawButton, Withdrawn
 async def setup(bot: MikroVirkBot) -> None:
     bot.add_dynamic_items(WithdrawButton, IntroAnswerButton, BriefButton)
     bot.rounds.register(
-        IntroInvitations(bot), Briefs(bot), IntroPromotedNotice(bot), VolunteeredNotice(bot), WithdrawnNotice(bot)
+        IntroInvitations(bot),
+        Briefs(bot),
+        IntroPromotedNotice(bot),
+        VolunteeredNotice(bot),
+        WithdrawnNotice(bot),
+        AssignedNotice(bot),
     )
     await bot.add_cog(Program(bot))

@@ -13,9 +13,12 @@ from bot.i18n import Catalogue
 from bot.meetings import Meeting
 from bot.program import KIND_KEYS, SlotKind, SlotStatus, Volunteer, fairness_order, volunteer_refusal
 from bot.render import EMBED_DESCRIPTION_MAX, clip, local_date, meeting_label, plain
+from bot.rounds import Outcome, Round, RoundKind
 from bot.services.dm import DmMessage
+from cogs._rounds import MeetingRound, arm_open
 from cogs.program._brief import BriefButton
 from db import program
+from db.rounds import notice_about
 
 log = logging.getLogger(__name__)
 
@@ -61,16 +64,16 @@ async def assign(
         raise UserFacingError(refusal)
     intro_slots = bot.config.program.intro_slots
     try:
-        confirmed = await program.assign(
-            bot.db, meeting.id, member.id, kind, intro_slots, member.display_name, bot.clock()
-        )
+        await program.assign(bot.db, meeting.id, member.id, kind, intro_slots, member.display_name, bot.clock())
     except program.SlotTaken:
         raise UserFacingError("program.errors.slot_taken") from None
     log.info(
         "slot assigned",
         extra={"meeting_id": meeting.id, "user_id": member.id, "kind": kind, "by": interaction.user.id},
     )
+    # Before the answer, which may fail: the member hears of it by a round written with the assignment.
     bot.dispatch("announcement_outdated", meeting.id)
+    await arm_open(bot, meeting.id, RoundKind.ASSIGNED)
     language = bot.language_of(interaction)
     await interaction.response.send_message(
         text(
@@ -83,21 +86,36 @@ async def assign(
         ephemeral=True,
         allowed_mentions=discord.AllowedMentions.none(),
     )
-    member_language = await bot.dm.language_of(member.id)
-    content = text(
-        member_language,
-        "program.assigned_dm",
-        kind=text(member_language, KIND_KEYS[kind]),
-        title=meeting_label(meeting, member_language, bot.catalogue),
-        topic=plain(confirmed.topic or "—"),
-    )
-    brief_view = None
-    if kind is SlotKind.HOT_SEAT:
-        # The hot seat is asked for a brief at once; the button works from the DM at any later time.
-        brief_view = discord.ui.View(timeout=None)
-        brief_view.add_item(BriefButton(meeting.id, text(member_language, "brief.button")))
-        content += "\n" + text(member_language, "brief.invite")
-    await bot.dm.send(member.id, DmMessage(content, view=brief_view))
+
+
+class AssignedNotice(MeetingRound):
+    """The member confirmed in a slot hears it by DM (db.program.assign writes the round with the assignment)."""
+
+    kind = RoundKind.ASSIGNED
+
+    async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
+        slot = await program.slot(self.bot.db, int(notice_about(row)))
+        if slot is None:
+            return Outcome.skipped("the member was erased since")
+        text = self.bot.catalogue.text
+
+        def compose(user_id: int, language: Language) -> DmMessage:
+            content = text(
+                language,
+                "program.assigned_dm",
+                kind=text(language, KIND_KEYS[slot.kind]),
+                title=meeting_label(meeting, language, self.bot.catalogue),
+                topic=plain(slot.topic or "—"),
+            )
+            if slot.kind is not SlotKind.HOT_SEAT:
+                return DmMessage(content)
+            # The hot seat is asked for a brief at once; the button works from the DM at any later time.
+            brief_view = discord.ui.View(timeout=None)
+            brief_view.add_item(BriefButton(meeting.id, text(language, "brief.button")))
+            return DmMessage(content + "\n" + text(language, "brief.invite"), view=brief_view)
+
+        await self.bot.dm.deliver(row.id, compose)
+        return Outcome.sent()
 
 
 async def unassign(interaction: discord.Interaction[MikroVirkBot], meeting: Meeting, member: discord.Member) -> None:

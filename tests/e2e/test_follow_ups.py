@@ -170,3 +170,31 @@ async def test_a_withdrawn_confirmed_slot_reaches_the_organisers_even_when_the_a
     await bot.rounds.run_due()
     await settle_bot(bot)
     assert notices() == 1
+
+
+async def test_an_assigned_member_hears_of_it_even_when_the_organisers_answer_fails(
+    server: Server, running: RunningBot
+) -> None:
+    bot = await running.start()
+    await create(server, "1/12", "2.0")
+    await server.emu.run_command(
+        server.mette, server.announcements, "hotseat", options={"kind": "hot_seat", "topic": "Prissætning"}
+    )
+    refuse_answers(server)
+    await server.emu.run_command(
+        server.organiser,
+        server.announcements,
+        "program assign",
+        options={"meeting": "1", "slot": "hot_seat", "member": server.mette},
+        require_response=False,
+    )
+    await settle_bot(bot)
+    confirmed = "Du er bekræftet til Den varme stol"
+    await server.emu.wait_for(lambda: dms_with(server, server.mette, confirmed) == 1)
+    (dm,) = [dm for dm in server.emu.dms_to(server.mette) if confirmed in dm.content]
+    assert button(dm, "mv:brief:1")  # the hot seat is asked for a brief from the DM
+
+    bot = await running.restart()
+    await bot.rounds.run_due()
+    await settle_bot(bot)
+    assert dms_with(server, server.mette, confirmed) == 1
