@@ -48,8 +48,8 @@ class Rsvps:
     def guild_id(self) -> int:
         return self.bot.config.discord.guild_id
 
-    async def _answerable(self, payload: discord.RawReactionActionEvent) -> tuple[Meeting, str] | None:
-        """The meeting and RSVP emoji of a reaction worth handling; guard clauses before any API call."""
+    async def _rsvp_reaction(self, payload: discord.RawReactionActionEvent) -> tuple[Meeting, str] | None:
+        """The meeting and RSVP emoji of a member's reaction on an announcement; guard clauses before any API call."""
         if payload.guild_id != self.guild_id or self.bot.user is None or payload.user_id == self.bot.user.id:
             return None
         if payload.emoji.id is not None or choice_for_emoji(payload.emoji.name or "") is None:
@@ -57,16 +57,23 @@ class Rsvps:
         if payload.member is not None and payload.member.bot:
             return None
         meeting = await meetings.meeting_for_announcement(self.bot.db, payload.message_id)
-        # Answers close when the meeting begins (bot.meetings.takes_answers): a later reaction changes nothing.
-        if meeting is None or closed_reason(meeting, self.bot.clock(), Window.BEFORE_START) is not None:
+        if meeting is None:
             return None
         return meeting, payload.emoji.name or ""
 
+    def _answers_closed(self, meeting: Meeting) -> bool:
+        """Answers close when the meeting begins (bot.meetings.takes_answers): a later reaction changes nothing."""
+        return closed_reason(meeting, self.bot.clock(), Window.BEFORE_START) is not None
+
     async def reaction_added(self, payload: discord.RawReactionActionEvent) -> None:
-        found = await self._answerable(payload)
+        found = await self._rsvp_reaction(payload)
         if found is None:
             return
         meeting, emoji = found
+        if self._answers_closed(meeting):
+            # The post keeps showing what was answered: a late reaction is taken back (where the bot may).
+            self.announcer.remove_reaction(meeting, emoji, payload.user_id)
+            return
         name = payload.member.display_name if payload.member is not None else None
         async with self.bot.locks(meeting.id):
             change = await rsvps.reaction_added(self.bot.db, meeting.id, payload.user_id, emoji, self.bot.clock(), name)
@@ -74,8 +81,8 @@ class Rsvps:
         await self.after_change(meeting, change)
 
     async def reaction_removed(self, payload: discord.RawReactionActionEvent) -> None:
-        found = await self._answerable(payload)
-        if found is None:
+        found = await self._rsvp_reaction(payload)
+        if found is None or self._answers_closed(found[0]):
             return
         meeting, emoji = found
         async with self.bot.locks(meeting.id):

@@ -83,6 +83,9 @@ async def test_reactions_after_the_start_change_no_answer(server: Server, runnin
     await server.emu.react(late, post, GOING)
     await assert_nothing_moved(server, running)
     assert await rsvps.state_of(bot.db, 1, late.id) is None
+    # The post keeps showing what was answered: the late reaction is taken back, the answer kept stays.
+    await server.emu.wait_for(lambda: late.id not in post.reactions[GOING])
+    assert server.john.id in post.reactions[GOING]
 
 
 async def test_more_seats_during_the_meeting_move_nobody_up(server: Server, running: RunningBot) -> None:
