@@ -227,7 +227,7 @@ class RoundRunner:
             bot.timers.cancel(timer_id(round_id))
 
     async def add_now(self, guild_id: int, meeting_id: int, kind: RoundKind) -> Round:
-        """A one-off round due now (an organiser's extra reminder), armed at once."""
+        """A one-off round due now (a hot-seat brief saved after its planned moment), armed at once."""
         return await self.add_one_off(guild_id, meeting_id, kind, self._bot.clock())
 
     async def add_one_off(self, guild_id: int, meeting_id: int, kind: RoundKind, due: datetime) -> Round:
