@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -34,6 +34,16 @@ def emoji_for_state(state: RsvpState) -> str:
         GOING_EMOJI
         if state in (RsvpState.GOING, RsvpState.WAITING)
         else (MAYBE_EMOJI if state is RsvpState.MAYBE else NOT_GOING_EMOJI)
+    )
+
+
+def stale_reactions(reactions: Iterable[tuple[int, str]], answers: Mapping[int, RsvpState]) -> list[tuple[int, str]]:
+    """The (member, emoji) reactions that are not the member's stored answer: the old reaction of a switch that was
+    never taken back (the bot stopped, or Discord refused, before it could)."""
+    return sorted(
+        (user_id, emoji)
+        for user_id, emoji in reactions
+        if user_id in answers and emoji != emoji_for_state(answers[user_id])
     )
 
 

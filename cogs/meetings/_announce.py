@@ -33,9 +33,12 @@ log = logging.getLogger(__name__)
 EVENT_NAME_MAX = 100
 EVENT_DESCRIPTION_MAX = 1000
 EVENT_LOCATION_MAX = 100
-# At shutdown the reaction removals still queued get this long to go out; the rest stay on the post (the database
-# keeps each member's one answer either way).
+# At shutdown the reaction removals still queued get this long to go out; the next start's reconciliation takes the
+# rest back (the database keeps each member's one answer either way).
 REMOVALS_SHUTDOWN_GRACE = 2.0
+# A removal Discord refuses for a moment (5xx, a burst of 429s) is tried this often, 1 s and then 2 s apart.
+REMOVAL_ATTEMPTS = 3
+REMOVAL_BACKOFF_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,14 +258,26 @@ class Announcer:
             return
         channel = self.bot.get_partial_messageable(removal.channel_id)
         message = channel.get_partial_message(removal.message_id)
-        try:
-            await message.remove_reaction(removal.emoji, discord.Object(removal.user_id))
-        except discord.Forbidden:
-            if not self._manage_messages_warned:
-                self._manage_messages_warned = True
-                log.warning("cannot remove members' reactions: the bot lacks Manage Messages")
-        except discord.HTTPException:
-            log.warning("could not remove a stale reaction", exc_info=True, extra={"meeting_id": removal.meeting_id})
+        for attempt in range(REMOVAL_ATTEMPTS):
+            try:
+                await message.remove_reaction(removal.emoji, discord.Object(removal.user_id))
+                return
+            except discord.Forbidden:
+                if not self._manage_messages_warned:
+                    self._manage_messages_warned = True
+                    log.warning("cannot remove members' reactions: the bot lacks Manage Messages")
+                return
+            except discord.NotFound:
+                return  # the post is gone; reconciliation posts it again with the answers
+            except discord.HTTPException as error:
+                if attempt == REMOVAL_ATTEMPTS - 1:
+                    # The next start's reconciliation takes it back: it compares the reactions with the answers.
+                    log.warning(
+                        "could not remove a stale reaction",
+                        extra={"meeting_id": removal.meeting_id, "error": describe(error)},
+                    )
+                    return
+                await asyncio.sleep(REMOVAL_BACKOFF_SECONDS * 2**attempt)
 
     # -- the Discord event mirroring the meeting --------------------------------------------------------------------
 

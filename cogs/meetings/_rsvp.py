@@ -12,7 +12,7 @@ from bot.config import Language
 from bot.meetings import Meeting, Window, closed_reason
 from bot.render import meeting_label
 from bot.rounds import Outcome, Round, RoundKind
-from bot.rsvp import RSVP_EMOJIS, RsvpChange, RsvpState, choice_for_emoji
+from bot.rsvp import RSVP_EMOJIS, RsvpChange, RsvpState, choice_for_emoji, stale_reactions
 from bot.services.dm import DmMessage
 from cogs._rounds import MeetingRound, arm_open
 from cogs.meetings._announce import Announcer
@@ -173,6 +173,9 @@ class Rsvps:
         await self.announcer.add_answer_reactions(meeting.id, message, missing_own)
         for change in changes:
             await self.after_change(meeting, change)
+        # Two answers under one name: the stored answer decides, the other reaction goes.
+        for user_id, emoji in stale_reactions(actual, await rsvps.states(self.bot.db, meeting.id)):
+            self.announcer.remove_reaction(meeting, emoji, user_id)
         await self.announcer.refresh_now(meeting.id)
         if meeting.scheduled_event_id is None:
             await self.announcer.try_sync_event(meeting)

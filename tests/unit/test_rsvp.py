@@ -14,6 +14,7 @@ from bot.rsvp import (
     emoji_for_state,
     promotions,
     resolve_choice,
+    stale_reactions,
     state_after_removal,
 )
 
@@ -117,3 +118,10 @@ def test_a_sequence_of_answers_never_overfills(answers: list[tuple[int, RsvpStat
         going = sum(1 for state in states.values() if state is G)
         assert going <= capacity
         assert not queue or going == capacity  # nobody waits while a seat is free
+
+
+def test_stale_reactions_are_those_that_are_not_the_stored_answer() -> None:
+    answers = {1: RsvpState.NOT_GOING, 2: RsvpState.WAITING, 3: RsvpState.MAYBE}
+    reactions = [(1, "❔"), (1, "❌"), (2, "✅"), (3, "✅"), (3, "❔"), (4, "✅")]
+    # 4 has no stored answer (left, or erased): not ours to take back here
+    assert stale_reactions(reactions, answers) == [(1, "❔"), (3, "✅")]
