@@ -162,9 +162,10 @@ class RunningBot:
 _HANDLER_TASKS = ("discord.py: ", "CommandTree-invoker", "discord-ui-view-dispatch-")
 
 
-async def settle_bot(bot: MikroVirkBot, timeout: float = 10) -> None:  # noqa: ASYNC109
+async def settle_bot(bot: MikroVirkBot, timeout: float = 10, *, edits: bool = True) -> None:  # noqa: ASYNC109
     """Wait until the bot has read every gateway event sent so far, its handlers have finished, and its
-    coalesced edits and background DMs are done: then the emulator shows the bot's reaction to everything."""
+    coalesced edits and background DMs are done: then the emulator shows the bot's reaction to everything.
+    ``edits=False`` leaves the coalesced announcement edits trailing behind (about one a second), as on Discord."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
@@ -180,9 +181,9 @@ async def settle_bot(bot: MikroVirkBot, timeout: float = 10) -> None:  # noqa: A
         cog = bot.get_cog("Meetings")
         if handlers:
             await asyncio.wait(handlers, timeout=deadline - loop.time())
-        elif bot.tasks.pending or (cog is not None and cog.announcer.edits.pending):  # type: ignore[attr-defined]
+        elif edits and (bot.tasks.pending or (cog is not None and cog.announcer.edits.pending)):  # type: ignore[attr-defined]
             await cog.drain()  # type: ignore[union-attr]
-        elif bot.rounds.busy:
+        elif bot.tasks.pending or bot.rounds.busy:
             await asyncio.sleep(0.01)
         else:
             return
