@@ -308,7 +308,7 @@ class MikroVirkBot(commands.Bot):
     # -- shutdown ----------------------------------------------------------------------------------------------------
 
     async def close(self) -> None:
-        await self.timers.stop()
+        self.timers.stop()
         await self.rounds.stop()  # an unfinished round stays "sending" and resumes at the next start
         await self._finish_event_handlers()
         await self.tasks.close()

@@ -6,7 +6,6 @@ bot's clock, so the delay is computed against that clock (in production the syst
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -56,13 +55,13 @@ class Timers:
         except JobLookupError:
             return
 
-    async def stop(self) -> None:
-        """Wake nothing more. A job the scheduler started just now still takes its one step (a wake) first:
-        shutting down under it would cancel it."""
+    def stop(self) -> None:
+        """Wake nothing more. AsyncIOScheduler shuts down on a later turn of the loop, so a job started before takes
+        its one step (a wake) first; paused now, it starts no job in between that the shutdown would cancel. A due
+        timer that did not fire is rebuilt from the database at the next start."""
         if not self._scheduler.running:
             return
         self._scheduler.pause()
-        await asyncio.sleep(0)
         self._scheduler.shutdown(wait=False)
 
 
