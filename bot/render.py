@@ -142,6 +142,11 @@ def discord_timestamp(instant: datetime, style: str) -> str:
     return f"<t:{int(instant.timestamp())}:{style}>"
 
 
+def message_url(guild_id: int, channel_id: int, message_id: int) -> str:
+    """The link that opens a message in Discord."""
+    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
+
+
 def meeting_label(meeting: Meeting, language: Language, catalogue: Catalogue) -> str:
     """A meeting named in one line (option lists, DMs, replies): "tirsdag 1. december 2026 17:30 · 2.0 · topic"."""
     format_name = catalogue.text(language, FORMAT_KEYS[meeting.format])

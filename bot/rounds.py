@@ -38,6 +38,8 @@ class RoundKind(enum.StrEnum):
     SLOT_FREED = "slot_freed"  # organisers hear an erasure freed a confirmed slot; subject: "n:slot kind"
     TOPIC_POST_REMOVAL = "topic_post_removal"  # no meeting; an erased idea's post goes; subject: "1:channel:message"
     RECONCILE = "reconcile"  # a meeting's post brought in line again after it failed at start; subject: a number
+    TOPIC_POST = "topic_post"  # no meeting; a member's idea goes up, written with it; subject: "1:topic id"
+    POLL_POST = "poll_post"  # no meeting; an organiser's poll goes up, written with it; subject: "1:poll id"
 
 
 class RoundState(enum.StrEnum):

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from bot.feedback import Rating
 from bot.polls import Poll, PollAnswer, PollKind, PollStatus
+from bot.rounds import RoundKind
+from db import rounds
 from db.codec import instant_from_db, instant_to_db, optional_instant_from_db
 from db.database import Database
 
@@ -73,7 +75,9 @@ async def create_general(
     closes_at: datetime | None,
     created_by: int,
     now: datetime,
-) -> Poll:
+) -> tuple[Poll, int]:
+    """An organiser's poll and the round that posts it, written in the same transaction (returned by id): the poll
+    is never kept without its post going up."""
     async with db.transaction() as conn:
         poll_id = await conn.insert(
             "INSERT INTO polls (guild_id, kind, question, anonymous, closes_at, created_by, created_at)"
@@ -92,9 +96,10 @@ async def create_general(
             "INSERT INTO poll_options (poll_id, position, label) VALUES (?, ?, ?)",
             [(poll_id, position, label) for position, label in enumerate(options)],
         )
+        round_id = await rounds.add_notice(conn, guild_id, None, RoundKind.POLL_POST, (), now, about=str(poll_id))
     poll = await get(db, poll_id)
     assert poll is not None
-    return poll
+    return poll, round_id
 
 
 async def set_message(db: Database, poll_id: int, channel_id: int, message_id: int) -> None:

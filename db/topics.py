@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
+from bot.rounds import RoundKind
 from bot.topics import Topic, TopicStatus
-from db import members
+from db import members, rounds
 from db.codec import instant_to_db
 from db.database import Database
 
@@ -30,8 +31,11 @@ def _topic(row: sqlite3.Row) -> Topic:
     )
 
 
-async def suggest(db: Database, guild_id: int, author_id: int, author_name: str, text: str, now: datetime) -> Topic:
-    """A new topic, up-voted by its author (their vote counts once, like everyone's)."""
+async def suggest(
+    db: Database, guild_id: int, author_id: int, author_name: str, text: str, now: datetime
+) -> tuple[Topic, int]:
+    """A new topic, up-voted by its author (their vote counts once, like everyone's), and the round that posts it,
+    written in the same transaction (returned by id): the idea is never kept without its post going up."""
     stamp = instant_to_db(now)
     async with db.transaction() as conn:
         await members.remember_name(conn, guild_id, author_id, author_name, stamp)
@@ -43,8 +47,20 @@ async def suggest(db: Database, guild_id: int, author_id: int, author_name: str,
             "INSERT INTO topic_votes (topic_id, user_id, voted_at) VALUES (?, ?, ?)", (topic_id, author_id, stamp)
         )
         row = await conn.fetchone(f"{_SELECT} WHERE t.id = ?", (topic_id,))
+        round_id = await rounds.add_notice(conn, guild_id, None, RoundKind.TOPIC_POST, (), now, about=str(topic_id))
     assert row is not None
-    return _topic(row)
+    return _topic(row), round_id
+
+
+async def author_name(db: Database, topic_id: int) -> str:
+    """The name the idea's author had when last seen ("" if unknown)."""
+    async with db.read() as conn:
+        name = await conn.fetchval(
+            "SELECT mb.display_name FROM topics t"
+            " JOIN members mb ON mb.guild_id = t.guild_id AND mb.user_id = t.author_id WHERE t.id = ?",
+            (topic_id,),
+        )
+    return name or ""
 
 
 async def get(db: Database, guild_id: int, topic_id: int) -> Topic | None:

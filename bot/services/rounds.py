@@ -236,6 +236,13 @@ class RoundRunner:
         self.arm(row)
         return row
 
+    async def run_briefly(self, round_id: int, patience: float) -> None:
+        """Run a row written just now (due at once) and wait for it at most ``patience`` seconds, so the answer to a
+        member can say whether it went out; a slower run goes on without them, and a failed one is retried."""
+        task = self._start(round_id)
+        if task is not None:
+            await asyncio.wait({task}, timeout=patience)
+
     def arm(self, row: Round) -> None:
         round_id = row.id
         self._bot.timers.at(timer_id(round_id), row.wakes_at, lambda: self._start(round_id))
@@ -387,4 +394,6 @@ KIND_NAME_KEYS = {
     RoundKind.TOPIC_POST_REMOVAL: msgkey("round.kind.topic_post_removal"),
     RoundKind.VOLUNTEERED: msgkey("round.kind.volunteered"),
     RoundKind.ASSIGNED: msgkey("round.kind.assigned"),
+    RoundKind.TOPIC_POST: msgkey("round.kind.topic_post"),
+    RoundKind.POLL_POST: msgkey("round.kind.poll_post"),
 }

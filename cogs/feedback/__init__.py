@@ -12,13 +12,13 @@ from __future__ import annotations
 from bot.client import MikroVirkBot
 from cogs.feedback._after_meeting import CommentButton, FeedbackPoll, RatingButton
 from cogs.feedback._cog import Feedback, Polls, Topics
-from cogs.feedback._polls import PollClose, VoteButton
+from cogs.feedback._polls import PollClose, PollPost, VoteButton
 from cogs.feedback._results import FeedbackClose
-from cogs.feedback._topics import UpvoteButton
+from cogs.feedback._topics import TopicPost, UpvoteButton
 
 
 async def setup(bot: MikroVirkBot) -> None:
     bot.add_dynamic_items(RatingButton, CommentButton, UpvoteButton, VoteButton)
-    bot.rounds.register(FeedbackPoll(bot), FeedbackClose(bot), PollClose(bot))
+    bot.rounds.register(FeedbackPoll(bot), FeedbackClose(bot), PollClose(bot), PollPost(bot), TopicPost(bot))
     for cog in (Feedback(), Topics(bot), Polls()):
         await bot.add_cog(cog)

@@ -16,16 +16,20 @@ from bot.errors import UserFacingError
 from bot.feedback import bar
 from bot.i18n import msgkey
 from bot.polls import Poll
-from bot.render import EMBED_TITLE_MAX, clip, discord_timestamp
+from bot.render import EMBED_TITLE_MAX, clip, discord_timestamp, message_url
 from bot.rounds import Outcome, Round, RoundKind
+from bot.services.once import round_post
 from cogs._embeds import BRAND_COLOUR
 from cogs._interactions import IdButton, answers_errors, clean_text
 from cogs._rounds import RoundHandler
 from db import polls
+from db.rounds import notice_about
 
 QUESTION_MAX = 300  # the same as Discord's native polls, so questions stay short on a phone
 OPTION_MAX = 80  # Discord's limit for a button label
 MAX_OPTIONS = 10  # the vote button's custom id carries the option as one digit
+# How long the organiser's answer waits for the post to go out, so it can link to it.
+POST_PATIENCE = 3.0
 
 
 async def open_poll(bot: MikroVirkBot, poll_id: int) -> Poll:
@@ -104,7 +108,8 @@ def _choices(options: str) -> list[str]:
 async def create(
     interaction: discord.Interaction[MikroVirkBot], question: str, options: str, anonymous: bool, closes_in: str | None
 ) -> None:
-    """Post the poll in the announcements channel and, if it closes, plan the round that closes it."""
+    """Save the poll with the round that posts it (and plans its close), then answer with its link, or that it goes up
+    in a moment when Discord is slow or failing: the poll is never lost and never posted twice."""
     bot = interaction.client
     text = bot.catalogue.text
     language = bot.language_of(interaction)
@@ -122,19 +127,50 @@ async def create(
         except ValueError:
             raise UserFacingError("poll.errors.closes_in", typed=clip(closes_in, 20)) from None
     guild_id = bot.config.discord.guild_id
-    poll = await polls.create_general(
+    # Deferred first: an interaction that expired saves nothing, so the organiser's retry is the only poll.
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    poll, round_id = await polls.create_general(
         bot.db, guild_id, asked, choices, anonymous, closes_at, interaction.user.id, bot.clock()
     )
-    channel = bot.get_partial_messageable(bot.config.discord.announcements_channel_id, guild_id=guild_id)
-    posted = await channel.send(
-        embed=await poll_embed(bot, poll, closed=False),
-        view=vote_view(poll),
-        allowed_mentions=discord.AllowedMentions.none(),
-    )
-    await polls.set_message(bot.db, poll.id, posted.channel.id, posted.id)
-    if closes_at is not None:
-        await bot.rounds.plan(RoundKind.POLL_CLOSE, str(poll.id), closes_at)
-    await interaction.response.send_message(text(language, "poll.created", url=posted.jump_url), ephemeral=True)
+    await bot.rounds.run_briefly(round_id, POST_PATIENCE)
+    posted = await polls.get(bot.db, poll.id)
+    if posted is not None and posted.channel_id is not None and posted.message_id is not None:
+        answer = text(language, "poll.created", url=message_url(guild_id, posted.channel_id, posted.message_id))
+    else:
+        answer = text(language, "poll.saved", channel=f"<#{bot.config.discord.announcements_channel_id}>")
+    await interaction.edit_original_response(content=answer)
+
+
+class PollPost(RoundHandler):
+    """An organiser's poll goes up in the announcements channel, once, and its closing round is planned
+    (db.polls.create_general writes this round with the poll)."""
+
+    kind = RoundKind.POLL_POST
+
+    async def deliver(self, row: Round) -> Outcome:
+        bot = self.bot
+        poll = await polls.get(bot.db, int(notice_about(row)))
+        if poll is None:
+            return Outcome.skipped("poll deleted")
+        channel_id = bot.config.discord.announcements_channel_id
+        message_id = row.channel_message_id
+        # A post held up past the poll's end goes up closed: its buttons would only refuse.
+        still_open = poll.open_at(bot.clock())
+        if message_id is None:
+            channel = bot.get_partial_messageable(channel_id, guild_id=row.guild_id)
+            posted = await round_post(
+                bot,
+                row,
+                channel,
+                embed=await poll_embed(bot, poll, closed=not still_open),
+                view=vote_view(poll) if still_open else None,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+            channel_id, message_id = posted.channel.id, posted.id
+        await polls.set_message(bot.db, poll.id, channel_id, message_id)
+        if poll.closes_at is not None and still_open:
+            await bot.rounds.plan(RoundKind.POLL_CLOSE, str(poll.id), poll.closes_at)
+        return Outcome.sent()
 
 
 class PollClose(RoundHandler):

@@ -17,18 +17,24 @@ from bot.errors import UserFacingError
 from bot.i18n import msgkey
 from bot.limits import MemberCooldown
 from bot.meetings import Meeting
-from bot.render import EMBED_DESCRIPTION_MAX, clip, meeting_label, plain
+from bot.render import EMBED_DESCRIPTION_MAX, clip, meeting_label, message_url, plain
+from bot.rounds import Outcome, Round, RoundKind
+from bot.services.once import round_post
 from bot.topics import Topic, TopicStatus
 from cogs._arguments import MAX_CHOICES
 from cogs._embeds import BRAND_COLOUR
 from cogs._interactions import IdButton, answers_errors, clean_text
+from cogs._rounds import RoundHandler
 from db import topics
+from db.rounds import notice_about
 
 log = logging.getLogger(__name__)
 
 TOPIC_MAX = 200
 # Each idea is a public post: one member posts at most one every five minutes.
 SUGGEST_EVERY = timedelta(minutes=5)
+# How long an answer waits for the post to go out, so it can link to it (Discord allows 15 minutes after deferring).
+POST_PATIENCE = 3.0
 
 
 class UpvoteButton(IdButton, template=r"mv:up:(?P<topic_id>\d+)"):
@@ -81,27 +87,67 @@ class TopicArgument(app_commands.Transformer):
 
 
 async def suggest(interaction: discord.Interaction[MikroVirkBot], topic: str, limit: MemberCooldown) -> None:
-    """Post the idea (in the network's language) with its up-vote button; the author's own vote counts first. Each
-    idea is a public post, so a member posts at most one per ``limit``."""
+    """Save the idea with the round that posts it (in the network's language, with its up-vote button; the author's
+    own vote counts first), then answer with its link, or that it goes up in a moment when Discord is slow or failing:
+    the idea is never lost and never posted twice. Each idea is a public post, so a member posts at most one per
+    ``limit``."""
     bot = interaction.client
     language = bot.language_of(interaction)
     text = clean_text(topic, TOPIC_MAX, bot.catalogue.text(language, "fields.topic"))
     assert text is not None
     guild_id = bot.config.discord.guild_id
-    name = interaction.user.display_name
     with member_turn(limit, interaction.user.id, bot.clock()):
-        idea = await topics.suggest(bot.db, guild_id, interaction.user.id, name, text, bot.clock())
-        channel_id = bot.config.feedback.topics_channel_id or bot.config.discord.announcements_channel_id
-        posted = await bot.get_partial_messageable(channel_id, guild_id=guild_id).send(
-            bot.public_text("topics.post", name=plain(name), topic=plain(text)),
-            view=upvote_view(idea.id, idea.votes),
-            allowed_mentions=discord.AllowedMentions.none(),  # a member's text can never ping @everyone
+        # Deferred first: an interaction that expired saves nothing, so the member's retry is the only idea.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        idea, round_id = await topics.suggest(
+            bot.db, guild_id, interaction.user.id, interaction.user.display_name, text, bot.clock()
         )
-    await topics.set_message(bot.db, idea.id, posted.channel.id, posted.id)
     log.info("topic suggested", extra={"topic_id": idea.id, "user_id": interaction.user.id})
-    await interaction.response.send_message(
-        bot.catalogue.text(language, "topics.thanks", url=posted.jump_url), ephemeral=True
-    )
+    await bot.rounds.run_briefly(round_id, POST_PATIENCE)
+    posted = await topics.get(bot.db, guild_id, idea.id)
+    if posted is not None and posted.channel_id is not None and posted.message_id is not None:
+        answer = bot.catalogue.text(
+            language, "topics.thanks", url=message_url(guild_id, posted.channel_id, posted.message_id)
+        )
+    else:
+        answer = bot.catalogue.text(language, "topics.saved", channel=f"<#{topics_channel_id(bot)}>")
+    await interaction.edit_original_response(content=answer)
+
+
+def topics_channel_id(bot: MikroVirkBot) -> int:
+    return bot.config.feedback.topics_channel_id or bot.config.discord.announcements_channel_id
+
+
+class TopicPost(RoundHandler):
+    """A member's idea goes up with its vote button, once (db.topics.suggest writes the round with the idea)."""
+
+    kind = RoundKind.TOPIC_POST
+
+    async def deliver(self, row: Round) -> Outcome:
+        bot = self.bot
+        idea = await topics.get(bot.db, row.guild_id, int(notice_about(row)))
+        if idea is None:
+            return Outcome.skipped("the idea was erased since")
+        channel_id = topics_channel_id(bot)
+        message_id = row.channel_message_id
+        if message_id is None:
+            if idea.author_id == 0:  # its author was erased, the idea stays
+                content = bot.public_text("topics.post_anonymous", topic=plain(idea.text))
+            else:
+                name = await topics.author_name(bot.db, idea.id)
+                content = bot.public_text("topics.post", name=plain(name), topic=plain(idea.text))
+            channel = bot.get_partial_messageable(channel_id, guild_id=row.guild_id)
+            posted = await round_post(
+                bot,
+                row,
+                channel,
+                content=content,
+                view=upvote_view(idea.id, idea.votes),
+                allowed_mentions=discord.AllowedMentions.none(),  # a member's text can never ping @everyone
+            )
+            channel_id, message_id = posted.channel.id, posted.id
+        await topics.set_message(bot.db, idea.id, channel_id, message_id)
+        return Outcome.sent()
 
 
 async def refresh_post(bot: MikroVirkBot, topic_id: int) -> None:
