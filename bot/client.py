@@ -344,7 +344,9 @@ class MikroVirkBot(commands.Bot):
         return self.catalogue.text(self.config.network.language, key, **params)
 
     async def notify_organisers(self, content: str, *, channel_id: int | None = None) -> None:
-        """A line in the organisers' channel (never pings); a failure is logged, never raised."""
+        """A line in the organisers' channel (never pings), best effort: a failure is logged, never raised, and nothing
+        retries it. For audit lines beside a command's own answer; a round's notice goes through
+        ``RoundHandler.tell_organisers``, which is sent exactly once or retried."""
         channel = self.get_partial_messageable(
             channel_id or self.config.discord.organisers_channel_id, guild_id=self.config.discord.guild_id
         )

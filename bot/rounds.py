@@ -40,6 +40,7 @@ class RoundKind(enum.StrEnum):
     RECONCILE = "reconcile"  # a meeting's post brought in line again after it failed at start; subject: a number
     TOPIC_POST = "topic_post"  # no meeting; a member's idea goes up, written with it; subject: "1:topic id"
     POLL_POST = "poll_post"  # no meeting; an organiser's poll goes up, written with it; subject: "1:poll id"
+    FAN_OUT_REPORT = "fan_out_report"  # no meeting; organisers hear how a fan-out went; subject: its round's id
 
 
 class RoundState(enum.StrEnum):

@@ -6,10 +6,14 @@ import abc
 from datetime import datetime
 from typing import ClassVar
 
+import discord
+
 from bot.client import MikroVirkBot
+from bot.i18n import msgkey
 from bot.meetings import Meeting, MeetingStatus
 from bot.render import meeting_label
 from bot.rounds import DeliveryState, Outcome, Round, RoundKind
+from bot.services.once import round_post
 from db import meetings, rounds
 
 
@@ -37,20 +41,23 @@ class RoundHandler(abc.ABC):
         """Re-time rows that belong to no meeting after an organiser changed when they fall."""
         return  # meeting rows are re-timed by the runner
 
-    async def report_deliveries(self, row: Round, meeting: Meeting, key: str) -> None:
-        """Tell the organisers how a fan-out went (catalogue ``key`` with title, sent, refused, failed)."""
-        counts = await rounds.delivery_counts(self.bot.db, row.id)
-        language = self.bot.config.network.language
-        await self.bot.notify_organisers(
-            self.bot.catalogue.text(
-                language,
-                key,
-                title=meeting_label(meeting, language, self.bot.catalogue),
-                sent=counts[DeliveryState.SENT],
-                refused=counts[DeliveryState.REFUSED],
-                failed=counts[DeliveryState.FAILED],
-            )
+    async def tell_organisers(self, row: Round, content: str) -> None:
+        """The round's notice to the organisers, as its one post: sent exactly once (marked in doubt before it goes
+        out, recorded on the row), and a Discord error raises, so the runner retries the round."""
+        if row.channel_message_id is not None:
+            return  # sent before a stop
+        channel = self.bot.get_partial_messageable(
+            self.bot.config.discord.organisers_channel_id, guild_id=self.bot.config.discord.guild_id
         )
+        await round_post(self.bot, row, channel, content=content, allowed_mentions=discord.AllowedMentions.none())
+
+    async def report_deliveries(self, row: Round) -> None:
+        """Once the fan-out is done: the round that tells the organisers how it went (:class:`FanOutReport`), its
+        own row, so a failed report is retried alone and never sends a member's DM again."""
+        report = await rounds.add_once(
+            self.bot.db, row.guild_id, RoundKind.FAN_OUT_REPORT, str(row.id), self.bot.clock()
+        )
+        self.bot.rounds.arm(report)
 
 
 class MeetingRound(RoundHandler):
@@ -87,3 +94,38 @@ async def arm_open(bot: MikroVirkBot, meeting_id: int, kind: RoundKind) -> None:
     for row in await rounds.for_meeting(bot.db, meeting_id):
         if row.kind is kind and not row.state.finished:
             bot.rounds.arm(row)
+
+
+# What the organisers read once a fan-out of each kind is done (title, sent, refused, failed).
+REPORT_KEYS = {
+    RoundKind.MANUAL_REMINDER: msgkey("meeting.reminded"),
+    RoundKind.CHANGE_NOTICE: msgkey("meeting.moved_report"),
+    RoundKind.CANCEL_NOTICE: msgkey("meeting.cancelled_report"),
+}
+
+
+class FanOutReport(RoundHandler):
+    """The organisers hear how a fan-out went (:meth:`RoundHandler.report_deliveries` writes the round)."""
+
+    kind = RoundKind.FAN_OUT_REPORT
+
+    async def deliver(self, row: Round) -> Outcome:
+        fan_out = await rounds.get(self.bot.db, int(row.subject))
+        assert fan_out is not None and fan_out.meeting_id is not None
+        meeting = await meetings.get_meeting(self.bot.db, fan_out.guild_id, fan_out.meeting_id)
+        if meeting is None:
+            return Outcome.skipped("meeting deleted")
+        counts = await rounds.delivery_counts(self.bot.db, fan_out.id)
+        language = self.bot.config.network.language
+        await self.tell_organisers(
+            row,
+            self.bot.catalogue.text(
+                language,
+                REPORT_KEYS[fan_out.kind],
+                title=meeting_label(meeting, language, self.bot.catalogue),
+                sent=counts[DeliveryState.SENT],
+                refused=counts[DeliveryState.REFUSED],
+                failed=counts[DeliveryState.FAILED],
+            ),
+        )
+        return Outcome.sent()

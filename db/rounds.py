@@ -153,6 +153,24 @@ async def add_notice(
     return round_id
 
 
+async def add_once(db: Database, guild_id: int, kind: RoundKind, subject: str, now: datetime) -> Round:
+    """A round of no meeting due at once, created once for ``subject`` (the id of the round it follows): a resumed
+    run asking again gets the row made the first time, so what it does is never done twice."""
+    key = (guild_id, None, kind.value, subject)
+    async with db.transaction() as conn:
+        round_id = await conn.fetchval(f"SELECT id FROM rounds WHERE {_SAME_KEY} ORDER BY id LIMIT 1", key)
+        if round_id is None:
+            stamp = instant_to_db(now)
+            round_id = await conn.insert(
+                "INSERT INTO rounds (guild_id, meeting_id, kind, subject, due_at, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (*key, stamp, stamp, stamp),
+            )
+        created = await _get(conn, round_id)
+    assert created is not None
+    return created
+
+
 def notice_about(row: Round) -> str:
     """What a one-off round is about (:func:`add_one_off`'s ``about``)."""
     return row.subject.partition(":")[2]

@@ -396,4 +396,5 @@ KIND_NAME_KEYS = {
     RoundKind.ASSIGNED: msgkey("round.kind.assigned"),
     RoundKind.TOPIC_POST: msgkey("round.kind.topic_post"),
     RoundKind.POLL_POST: msgkey("round.kind.poll_post"),
+    RoundKind.FAN_OUT_REPORT: msgkey("round.kind.fan_out_report"),
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.client import MikroVirkBot
+from cogs._rounds import FanOutReport
 from cogs.meetings._checkin import CheckInButton
 from cogs.meetings._cog import Meetings
 from cogs.meetings._guests import AddGuestButton, CalendarButton, GuestsButton, RemoveGuestButton
@@ -14,5 +15,5 @@ async def setup(bot: MikroVirkBot) -> None:
         CalendarButton, GuestsButton, AddGuestButton, RemoveGuestButton, StillComingButton, CheckInButton
     )
     cog = Meetings(bot)
-    bot.rounds.register(*cog.rounds)
+    bot.rounds.register(*cog.rounds, FanOutReport(bot))
     await bot.add_cog(cog)

@@ -61,7 +61,6 @@ class ChangeNotice(EventSync):
 
     kind = RoundKind.CHANGE_NOTICE
     dm_key = msgkey("meeting.moved_dm")
-    report_key = msgkey("meeting.moved_report")
 
     def dm_params(self, meeting: Meeting, language: Language) -> dict[str, object]:
         return {"venue": meeting.venue, "url": meeting.announcement_url or ""}
@@ -81,7 +80,7 @@ class ChangeNotice(EventSync):
         await rounds.fix_audience(self.bot.db, row.id, await answered(self.bot, meeting.id), self.bot.clock())
         await self.bot.dm.deliver(row.id, lambda _user_id, language: self.compose(meeting, language))
         await self.announcer.sync_event(meeting)
-        await self.report_deliveries(row, meeting, self.report_key)
+        await self.report_deliveries(row)
         log.info("members told of a change", extra={"round_id": row.id, "meeting_id": meeting.id, "kind": row.kind})
         return Outcome.sent()
 
@@ -91,7 +90,6 @@ class CancelNotice(ChangeNotice):
 
     kind = RoundKind.CANCEL_NOTICE
     dm_key = msgkey("meeting.cancelled_dm")
-    report_key = msgkey("meeting.cancelled_report")
 
     def dm_params(self, meeting: Meeting, language: Language) -> dict[str, object]:
         return {"reason": meeting.cancel_reason or self.bot.catalogue.text(language, "announcement.no_reason")}

@@ -75,12 +75,13 @@ class SlotFreedNotice(MeetingRound):
 
     async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
         language = self.bot.config.network.language
-        await self.bot.notify_organisers(
+        await self.tell_organisers(
+            row,
             self.bot.public_text(
                 "privacy.slot_freed",
                 slot=self.bot.catalogue.text(language, f"program.kind_{notice_about(row)}"),
                 meeting=meeting_label(meeting, language, self.bot.catalogue),
-            )
+            ),
         )
         return Outcome.sent()
 

@@ -131,7 +131,8 @@ class VolunteeredNotice(MeetingRound):
             return Outcome.skipped("the member was erased since")
         text = self.bot.catalogue.text
         network = self.bot.config.network.language
-        await self.bot.notify_organisers(
+        await self.tell_organisers(
+            row,
             text(
                 network,
                 self.key,
@@ -139,7 +140,7 @@ class VolunteeredNotice(MeetingRound):
                 kind=text(network, KIND_KEYS[slot.kind]),
                 title=meeting_label(meeting, network, self.bot.catalogue),
                 topic=plain(slot.topic or "—"),
-            )
+            ),
         )
         return Outcome.sent()
 

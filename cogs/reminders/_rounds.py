@@ -102,7 +102,7 @@ class ExtraReminder(MeetingRound):
     async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
         when = {language: self.bot.catalogue.text(language, "reminder.when_soon") for language in LANGUAGES}
         await send_reminder(self.bot, row, meeting, when, late=False)
-        await self.report_deliveries(row, meeting, msgkey("meeting.reminded"))
+        await self.report_deliveries(row)
         return Outcome.sent()
 
 
