@@ -15,13 +15,19 @@ log = logging.getLogger(__name__)
 
 K = TypeVar("K", bound=Hashable)
 
+# A run that failed is tried again this often, 1 s and then 2 s later; then the next request runs it.
+RUN_ATTEMPTS = 3
+RETRY_BACKOFF_SECONDS = 1.0
+
 
 class Coalescer(Generic[K]):
     """Runs ``action(key)`` once things settle, never more often than ``min_interval`` per pacing group.
 
     ``settle`` is how long to wait after the first request before running, so a burst is gathered into one run;
     requests that arrive while a run is in flight cause exactly one more run. Keys in the same group (e.g. meetings
-    announced in the same channel) share the pacing, because Discord's limit is per channel.
+    announced in the same channel) share the pacing, because Discord's limit is per channel. A run that raises is
+    tried again (``RUN_ATTEMPTS``); an error of the ``expected`` kinds (Discord refusing for a moment) is logged as a
+    warning, anything else with its traceback.
     """
 
     def __init__(
@@ -31,11 +37,13 @@ class Coalescer(Generic[K]):
         settle: float = 0.25,
         min_interval: float = 1.1,
         group_of: Callable[[K], Hashable] | None = None,
+        expected: tuple[type[Exception], ...] = (),
     ) -> None:
         self._action = action
         self._settle = settle
         self._min_interval = min_interval
         self._group_of = group_of or (lambda key: key)
+        self._expected = expected
         self._dirty: set[K] = set()
         self._tasks: dict[K, asyncio.Task[None]] = {}
         self._last_run: dict[Hashable, float] = {}
@@ -55,6 +63,7 @@ class Coalescer(Generic[K]):
         loop = asyncio.get_running_loop()
         group = self._group_of(key)
         lock = self._group_locks.setdefault(group, asyncio.Lock())
+        failures = 0
         try:
             await asyncio.sleep(self._settle)
             while key in self._dirty:
@@ -66,8 +75,16 @@ class Coalescer(Generic[K]):
                     self._last_run[group] = loop.time()
                     try:
                         await self._action(key)
+                        failures = 0
+                    except self._expected as error:
+                        failures += 1
+                        log.warning("coalesced action failed", extra={"key": str(key), "error": str(error)[:300]})
                     except Exception:
+                        failures += 1
                         log.exception("coalesced action failed", extra={"key": str(key)})
+                if 0 < failures < RUN_ATTEMPTS:
+                    self._dirty.add(key)
+                    await asyncio.sleep(RETRY_BACKOFF_SECONDS * 2 ** (failures - 1))
         finally:
             # No await between the loop's last check and here, so a request cannot slip in unnoticed.
             self._tasks.pop(key, None)

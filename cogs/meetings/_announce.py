@@ -160,7 +160,10 @@ class Announcer:
         # Every announcement lives in one channel, whose edit limit (about 5 per 5 s) they share; its reaction limit
         # (removals of stale answers) is paced by one queue per channel.
         self.removals = ReactionRemovals(self._take_back)
-        self.edits = PostWork(Coalescer(self.refresh_now, group_of=lambda _meeting_id: "announcements"), self.removals)
+        edits = Coalescer(
+            self.refresh_now, group_of=lambda _meeting_id: "announcements", expected=(discord.HTTPException,)
+        )
+        self.edits = PostWork(edits, self.removals)
         self._manage_messages_warned = False
 
     @property

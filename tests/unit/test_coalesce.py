@@ -3,6 +3,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+import pytest
+
+from bot import coalesce
 from bot.coalesce import Coalescer
 
 
@@ -42,7 +45,8 @@ async def test_runs_in_a_group_are_paced() -> None:
     assert all(gap >= 0.045 for gap in gaps), gaps
 
 
-async def test_a_failing_action_does_not_stop_later_runs() -> None:
+async def test_a_failing_action_is_tried_again_and_does_not_stop_later_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(coalesce, "RETRY_BACKOFF_SECONDS", 0.0)
     calls = 0
 
     async def action(key: str) -> None:
@@ -54,9 +58,25 @@ async def test_a_failing_action_does_not_stop_later_runs() -> None:
     coalescer: Coalescer[str] = Coalescer(action, settle=0, min_interval=0)
     coalescer.request("a")
     await coalescer.drain()
+    assert calls == 2  # failed, then tried again
     coalescer.request("a")
     await coalescer.drain()
-    assert calls == 2
+    assert calls == 3
+
+
+async def test_an_action_that_keeps_failing_is_given_up_until_the_next_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(coalesce, "RETRY_BACKOFF_SECONDS", 0.0)
+    calls = 0
+
+    async def action(key: str) -> None:
+        nonlocal calls
+        calls += 1
+        raise ValueError("still down")
+
+    coalescer: Coalescer[str] = Coalescer(action, settle=0, min_interval=0, expected=(ValueError,))
+    coalescer.request("a")
+    await coalescer.drain()
+    assert calls == coalesce.RUN_ATTEMPTS
 
 
 async def test_close_cancels_pending_runs() -> None:
