@@ -255,7 +255,10 @@ class Season:
         self.up_since: datetime | None = None
         self.up_intervals: list[tuple[datetime, datetime]] = []
         self.pending_kill: int | None = None  # kill after this many DMs of the next fan-out
-        self.pending_stop: int | None = None  # a graceful restart after this many DMs of the next fan-out
+        self.pending_stop: int | None = None
+        self.pending_storms: list[
+            Callable[[], None]
+        ] = []  # injected when the next fan-out runs  # a graceful restart after this many DMs of the next fan-out
         self.fault_log_spans: list[tuple[int, int]] = []  # log offsets written while a kill was under way
         # (meeting, kind, subject) -> the waiting list its post showed when the round first ran
         self.waiting_shown: dict[tuple[int, RoundKind, str], int] = {}
@@ -425,8 +428,8 @@ class Season:
             self._at(self._between(begin, end), "kill in fan-out", self._arm_kill(rng.randint(1, 12)), needs_bot=False)
         self._at(self._between(begin, end), "restart in fan-out", self._arm_stop(rng.randint(1, 8)), needs_bot=False)
         for _ in range(2 + self.size.meetings // 2):
-            self._at(self._between(begin, end), "429 storm", self._storm_429())
-            self._at(self._between(begin, end), "5xx storm", self._storm_5xx())
+            self._at(self._between(begin, end), "429 storm", self._storm_429(), needs_bot=False)
+            self._at(self._between(begin, end), "5xx storm", self._storm_5xx(), needs_bot=False)
         self._at(self._between(begin, end), "gateway drop", self._gateway_drop())
         self._at(self._between(begin, end), "gateway outage", self._gateway_outage())
 
@@ -489,8 +492,15 @@ class Season:
         if fan_out and (self.pending_kill is not None or self.pending_stop is not None):
             await self._interrupt_fan_out()
             return
+        storms, self.pending_storms = (self.pending_storms, []) if fan_out else ([], self.pending_storms)
+        for storm in storms:
+            storm()
         await self.bot.rounds.run_due()
         await self._settle()
+        if storms:  # a storm is over once the fan-out it met is done
+            self.emu.stop_refusing()
+            for left in self.emu.limiter.storms:
+                left.times = 0
 
     async def _interrupt_fan_out(self) -> None:
         before = self._dm_count()
@@ -777,16 +787,23 @@ class Season:
         return run
 
     def _storm_429(self) -> Callable[[], Awaitable[None]]:
+        """A burst of 429s that meets the next fan-out (its DMs, posts, post edits and reactions)."""
+
         async def run() -> None:
             bucket = self.rng.choice(["message_create", "message_edit", "reaction", "dm_channel_create"])
             times = self.rng.choice([2, 4, 7])
-            self._fault(f"429 storm on {bucket} ×{times}")
-            self.emu.rate_limit_storm(bucket, times=times, retry_after=0.05)
-            await self._run_rounds_if_due()
+
+            def inject() -> None:
+                self._fault(f"429 storm on {bucket} ×{times}")
+                self.emu.rate_limit_storm(bucket, times=times, retry_after=0.05)
+
+            self.pending_storms.append(inject)
 
         return run
 
     def _storm_5xx(self) -> Callable[[], Awaitable[None]]:
+        """Discord failing for a moment, on the next fan-out: 500 and 502 are retried by discord.py, 503 is not."""
+
         async def run() -> None:
             method, path = self.rng.choice(
                 [
@@ -798,21 +815,14 @@ class Season:
             )
             times = self.rng.choice([1, 3, 6])
             status = self.rng.choice([500, 502, 503])
-            self._fault(f"{status} storm on {method} ×{times}")
-            self.emu.refuse(method, path, times=times, status=status, code=0, message="Service Unavailable")
-            await self._run_rounds_if_due()
+
+            def inject() -> None:
+                self._fault(f"{status} storm on {method} ×{times}")
+                self.emu.refuse(method, path, times=times, status=status, code=0, message="Service Unavailable")
+
+            self.pending_storms.append(inject)
 
         return run
-
-    async def _run_rounds_if_due(self) -> None:
-        """Let the storm meet the next timed work: move to it and run it."""
-        upcoming = await self._next_round()
-        if upcoming is not None and upcoming <= self.season_end:
-            self.server.clock.now = max(self.clock, upcoming)
-            await self._run_rounds()
-        self.emu.stop_refusing()
-        for storm in self.emu.limiter.storms:
-            storm.times = 0
 
     def _gateway_drop(self) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
@@ -1104,6 +1114,7 @@ class Season:
 
     def _check_logs(self) -> None:
         text = self.log.getvalue()
+        self.report.checked["log lines"] = text.count("\n")
         skipped = [range(a, b) for a, b in self.fault_log_spans]
         offset = 0
         for line in text.splitlines(keepends=True):
