@@ -144,6 +144,8 @@ class RunningBot:
         with contextlib.suppress(asyncio.CancelledError):
             await task
         if bot.ws is not None:
+            if bot.ws._keep_alive is not None:  # the heartbeat thread dies with the process too
+                bot.ws._keep_alive.stop()
             await bot.ws.socket.close(code=4000)
         await bot.http.close()
         for pending in [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and _belongs_to_bot(t)]:
