@@ -22,6 +22,7 @@ from bot.config import Config, ConfigError, Language
 from bot.errors import UserFacingError
 from bot.i18n import Catalogue, default_catalogue, msgkey
 from bot.services.dm import DirectMessenger
+from bot.services.given_up import GivenUpNotice
 from bot.services.languages import MemberLanguages
 from bot.services.rounds import RoundRunner
 from bot.services.settings import ServerSettings
@@ -152,6 +153,7 @@ class MikroVirkBot(commands.Bot):
         # per-meeting locks and the background tasks. Cogs take them from the bot, never from another cog.
         self.dm = DirectMessenger(self)
         self.rounds = RoundRunner(self)
+        self.rounds.register(GivenUpNotice(self))
         self.languages = MemberLanguages(self.db, clock)
         self.settings = ServerSettings(self)
         self.locks = MeetingLocks()

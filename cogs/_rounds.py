@@ -6,14 +6,12 @@ import abc
 from datetime import datetime
 from typing import ClassVar
 
-import discord
-
 from bot.client import MikroVirkBot
 from bot.i18n import msgkey
 from bot.meetings import Meeting, MeetingStatus
 from bot.render import meeting_label
 from bot.rounds import DeliveryState, Outcome, Round, RoundKind
-from bot.services.once import round_post
+from bot.services.once import round_notice
 from db import meetings, rounds
 
 
@@ -44,12 +42,7 @@ class RoundHandler(abc.ABC):
     async def tell_organisers(self, row: Round, content: str) -> None:
         """The round's notice to the organisers, as its one post: sent exactly once (marked in doubt before it goes
         out, recorded on the row), and a Discord error raises, so the runner retries the round."""
-        if row.channel_message_id is not None:
-            return  # sent before a stop
-        channel = self.bot.get_partial_messageable(
-            self.bot.config.discord.organisers_channel_id, guild_id=self.bot.config.discord.guild_id
-        )
-        await round_post(self.bot, row, channel, content=content, allowed_mentions=discord.AllowedMentions.none())
+        await round_notice(self.bot, row, self.bot.config.discord.organisers_channel_id, content)
 
     async def report_deliveries(self, row: Round) -> None:
         """Once the fan-out is done: the round that tells the organisers how it went (:class:`FanOutReport`), its

@@ -15,7 +15,7 @@ import discord
 from bot.config import Config, Language
 from bot.rounds import DeliveryState, InDoubt
 from bot.services.once import Mark, OnceHost, delivery_nonce, send_once
-from db import members, rounds
+from db import members, sends
 
 log = logging.getLogger(__name__)
 
@@ -164,17 +164,17 @@ class DirectMessenger:
         goes out, so a DM a killed bot sent but never recorded is found, not sent again. Returns the retries."""
         retries = 0
         db = self._bot.db
-        for user_id, in_doubt in await rounds.undelivered(db, round_id):
+        for user_id, in_doubt in await sends.undelivered(db, round_id):
             message = compose(user_id, await self.language_of(user_id))
             if message.nonce is None:
                 message = replace(message, nonce=delivery_nonce(round_id, user_id))
 
             async def mark(_channel_id: int, fingerprint: str, user_id: int = user_id) -> None:
-                await rounds.mark_delivery(db, round_id, user_id, fingerprint, self._bot.clock())
+                await sends.mark_delivery(db, round_id, user_id, fingerprint, self._bot.clock())
 
             outcome, sent, tries = await self.send_with_retries(user_id, message, Tracked(in_doubt, mark))
             retries += tries
-            await rounds.record_delivery(
+            await sends.record_delivery(
                 self._bot.db,
                 round_id,
                 user_id,

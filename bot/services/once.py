@@ -20,7 +20,7 @@ import discord
 
 from bot.clock import Clock
 from bot.rounds import InDoubt, Round
-from db import rounds
+from db import sends
 from db.database import Database
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ async def find_sent(host: OnceHost, channel: discord.abc.Messageable, in_doubt: 
         async for message in channel.history(limit=RECENT_MESSAGES)
         if message.author.id == me and fingerprint(message.content, message.embeds) == in_doubt.fingerprint
     ]
-    recorded = await rounds.recorded_messages(host.db, [message.id for message in matching])
+    recorded = await sends.recorded_messages(host.db, [message.id for message in matching])
     return next((message for message in matching if message.id not in recorded), None)
 
 
@@ -106,8 +106,17 @@ async def round_post(host: OnceHost, row: Round, channel: discord.abc.Messageabl
     with a nonce from the row, and recorded on the row."""
 
     async def mark(channel_id: int, fingerprint: str) -> None:
-        await rounds.mark_post(host.db, row.id, channel_id, fingerprint, host.clock())
+        await sends.mark_post(host.db, row.id, channel_id, fingerprint, host.clock())
 
     message = await send_once(host, channel, row.post_in_doubt, mark, nonce=delivery_nonce(row.id), **kwargs)
-    await rounds.set_channel_message(host.db, row.id, message.id, host.clock())
+    await sends.set_channel_message(host.db, row.id, message.id, host.clock())
     return message
+
+
+async def round_notice(host: OnceHost, row: Round, channel_id: int, content: str) -> None:
+    """A round's one line in a channel (the organisers'), never pinging: sent once, unless it went out before a
+    stop; a Discord error raises, so the runner retries the round."""
+    if row.channel_message_id is not None:
+        return
+    channel = host.get_partial_messageable(channel_id, guild_id=row.guild_id)
+    await round_post(host, row, channel, content=content, allowed_mentions=discord.AllowedMentions.none())

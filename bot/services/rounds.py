@@ -86,9 +86,14 @@ class RunnerHost(Protocol):
     clock: Clock
     timers: Timers
 
+    @property
+    def user(self) -> discord.ClientUser | None: ...
+
     def public_text(self, key: str, /, **params: object) -> str: ...
 
-    async def notify_organisers(self, content: str) -> None: ...
+    def get_partial_messageable(
+        self, id: int, *, guild_id: int | None = None, type: discord.ChannelType | None = None
+    ) -> discord.PartialMessageable: ...
 
 
 class RoundRunner:
@@ -357,13 +362,13 @@ class RoundRunner:
             if refreshed is not None and refreshed.state is RoundState.PENDING:
                 self.arm(refreshed)
             return
-        await rounds.finish(bot.db, row.id, RoundState.FAILED, note, now)
+        # The organisers hear of it by a round written with the failure; a notice given up itself is only logged.
+        cause = "discord" if isinstance(error, discord.HTTPException) else "error"
+        notice = None if row.kind is RoundKind.GIVEN_UP else f"{row.id}:{cause}"
+        told = await rounds.give_up(bot.db, row.id, note, now, notice=notice)
         log.error("round given up", extra=extra)
-        kind_name = bot.public_text(KIND_NAME_KEYS[row.kind])
-        # Only a refusal from Discord is "what Discord said"; anything else (a full disk under a backup) is the error.
-        discord_refused = isinstance(error, discord.HTTPException)
-        given_up = msgkey("round.given_up") if discord_refused else msgkey("round.given_up_error")
-        await bot.notify_organisers(bot.public_text(given_up, kind=kind_name, attempts=row.attempts, error=note[:300]))
+        if told is not None:
+            self.arm(told)
 
 
 # What organisers read when a round of this kind is given up.
@@ -397,4 +402,5 @@ KIND_NAME_KEYS = {
     RoundKind.TOPIC_POST: msgkey("round.kind.topic_post"),
     RoundKind.POLL_POST: msgkey("round.kind.poll_post"),
     RoundKind.FAN_OUT_REPORT: msgkey("round.kind.fan_out_report"),
+    RoundKind.GIVEN_UP: msgkey("round.kind.given_up"),
 }

@@ -5,6 +5,7 @@ and its record never sends the notice twice."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from bot.rounds import RoundKind
 from db import rounds
@@ -83,3 +84,28 @@ async def test_a_reminders_report_sent_by_a_bot_killed_before_it_heard_back_is_s
     await kill_while_discord_answers(running, server, channel_posts(server.organisers_channel.id), reminded)
     assert len(organiser_lines(server, "Påmindelse sendt")) == 1
     assert [reminder_dms(server, p) for p in people] == [1, 1]
+
+
+async def test_a_round_given_up_while_discord_is_down_is_told_to_the_organisers_once_it_is_back(
+    server: Server, running: RunningBot
+) -> None:
+    bot = await running.start()
+    await meeting(server)
+    # Down long enough for the volunteer notice's five attempts and the first attempt of the "given up" notice.
+    refusal = server.emu.refuse("POST", channel_posts(server.organisers_channel.id), times=6)
+    await volunteer(server)
+    await settle_bot(bot)
+    for wait in (1, 2, 4, 8):
+        server.clock.advance(timedelta(minutes=wait))
+        await bot.rounds.run_due()
+        await settle_bot(bot)
+    assert refusal.refused == 6
+    assert not organiser_lines(server, "opgav")
+    await retry_round(server, running)
+    (given_up,) = organiser_lines(server, "opgav")
+    assert "5 forsøg" in given_up and "Missing Permissions" in given_up
+    bot = await running.restart()
+    await bot.rounds.run_due()
+    await settle_bot(bot)
+    assert len(organiser_lines(server, "opgav")) == 1
+    assert not organiser_lines(server, "Ny frivillig")

@@ -409,6 +409,7 @@ async def test_a_round_refused_every_time_is_given_up_logged_and_told_to_organis
     failed = await rounds.get(bot.db, row.id)
     assert failed is not None and failed.attempts == 5 and "Missing Permissions" in (failed.reason or "")
     assert any(record.getMessage() == "round given up" for record in caplog.records)
+    await settle_bot(bot)  # the organisers hear of it by a round of its own, written with the failure
     notices = [m.content for m in server.emu.channel_messages(server.organisers_channel) if "opgav" in m.content]
     assert len(notices) == 1 and "5 forsøg" in notices[0]
     server.clock.now += timedelta(days=1)

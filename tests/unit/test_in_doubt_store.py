@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.rounds import DeliveryState, InDoubt, RoundKind
-from db import rounds
+from db import rounds, sends
 from db.database import Database, bundled_migrations
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -45,11 +45,11 @@ async def test_migration_keeps_deliveries_and_admits_sending(tmp_path: Path) -> 
             ]
             assert await conn.fetchval("PRAGMA foreign_key_check") is None
             assert await conn.fetchval("PRAGMA integrity_check") == "ok"
-        await rounds.mark_delivery(db, 7, 12, "abc", NOW)
-        assert await rounds.undelivered(db, 7) == [(12, InDoubt(None, "abc", NOW))]
-        await rounds.record_delivery(db, 7, 12, DeliveryState.SENT, 556, NOW)
-        assert await rounds.undelivered(db, 7) == []
-        assert await rounds.recorded_messages(db, [555, 556, 999]) == {555, 556}
+        await sends.mark_delivery(db, 7, 12, "abc", NOW)
+        assert await sends.undelivered(db, 7) == [(12, InDoubt(None, "abc", NOW))]
+        await sends.record_delivery(db, 7, 12, DeliveryState.SENT, 556, NOW)
+        assert await sends.undelivered(db, 7) == []
+        assert await sends.recorded_messages(db, [555, 556, 999]) == {555, 556}
         with pytest.raises(sqlite3.IntegrityError):  # a delivery in doubt always says what it sent
             async with db.transaction() as conn:
                 await conn.execute("UPDATE round_deliveries SET state = 'sending' WHERE user_id = 11")
@@ -74,10 +74,10 @@ async def test_a_round_post_in_doubt_is_on_the_row_until_recorded(tmp_path: Path
             may_be_late=False,
         )
         assert row is not None and row.post_in_doubt is None
-        await rounds.mark_post(db, row.id, 42, "fp", NOW)
+        await sends.mark_post(db, row.id, 42, "fp", NOW)
         marked = await rounds.get(db, row.id)
         assert marked is not None and marked.post_in_doubt == InDoubt(42, "fp", NOW)
-        await rounds.set_channel_message(db, row.id, 900, NOW)
+        await sends.set_channel_message(db, row.id, 900, NOW)
         recorded = await rounds.get(db, row.id)
         assert recorded is not None and recorded.post_in_doubt is None and recorded.channel_message_id == 900
     finally:
