@@ -41,6 +41,7 @@ class RoundKind(enum.StrEnum):
     TOPIC_POST = "topic_post"  # no meeting; a member's idea goes up, written with it; subject: "1:topic id"
     POLL_POST = "poll_post"  # no meeting; an organiser's poll goes up, written with it; subject: "1:poll id"
     FAN_OUT_REPORT = "fan_out_report"  # no meeting; organisers hear how a fan-out went; subject: its round's id
+    WELCOME = "welcome"  # no meeting; a newcomer is welcomed by DM, or in the channel; subject: a running number
     GIVEN_UP = "given_up"  # no meeting; organisers hear a round was given up; subject: "round id:discord|error"
 
 

@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Literal
 
 from bot.config import Language
+from bot.rounds import RoundKind
+from db import rounds
 from db.codec import instant_to_db, optional_instant_from_db
 from db.database import Connection, Database
 
@@ -116,15 +118,18 @@ async def joined_at(db: Database, guild_id: int, user_id: int) -> datetime | Non
     return optional_instant_from_db(value)
 
 
-async def mark_welcomed(db: Database, guild_id: int, user_id: int, now: datetime) -> bool:
-    """Record the welcome; False if the member was welcomed before (a rejoin is not welcomed twice)."""
+async def mark_welcomed(db: Database, guild_id: int, user_id: int, now: datetime) -> int | None:
+    """Record the welcome with the round that sends it, in one transaction (returned by id): a welcome recorded is
+    never lost to a Discord error or a stop. None if the member was welcomed before (a rejoin is not welcomed twice)."""
     async with db.transaction() as conn:
         changed = await conn.execute(
             "UPDATE members SET welcomed_at = ?, updated_at = ?"
             " WHERE guild_id = ? AND user_id = ? AND welcomed_at IS NULL",
             (instant_to_db(now), instant_to_db(now), guild_id, user_id),
         )
-    return changed == 1
+        if not changed:
+            return None
+        return await rounds.add_notice(conn, guild_id, None, RoundKind.WELCOME, (user_id,), now)
 
 
 async def dm_channel(db: Database, user_id: int) -> int | None:

@@ -116,12 +116,13 @@ async def add_one_off(
     *,
     about: str = "",
 ) -> int:
-    """A round that happens once per request (an organiser's extra reminder, a change notice), numbered per meeting;
+    """A round that happens once per request (an organiser's extra reminder, a change notice), numbered per meeting
+    (per kind for rounds of no meeting);
     ``about`` (no member's id: it is not erased) is kept in the subject after the number as ``"3:about"``.
 
     Takes a connection so it can be written in the same transaction as the change that calls for it.
     """
-    count = await conn.fetchval("SELECT count(*) FROM rounds WHERE meeting_id = ? AND kind = ?", (meeting_id, kind))
+    count = await conn.fetchval("SELECT count(*) FROM rounds WHERE meeting_id IS ? AND kind = ?", (meeting_id, kind))
     subject = f"{count + 1}:{about}" if about else str(count + 1)
     stamp = instant_to_db(now)
     return await conn.insert(

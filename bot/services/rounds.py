@@ -403,4 +403,5 @@ KIND_NAME_KEYS = {
     RoundKind.POLL_POST: msgkey("round.kind.poll_post"),
     RoundKind.FAN_OUT_REPORT: msgkey("round.kind.fan_out_report"),
     RoundKind.GIVEN_UP: msgkey("round.kind.given_up"),
+    RoundKind.WELCOME: msgkey("round.kind.welcome"),
 }

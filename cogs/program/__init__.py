@@ -6,7 +6,7 @@ from bot.client import MikroVirkBot
 from cogs.program._assign import AssignedNotice
 from cogs.program._brief import BriefButton, Briefs
 from cogs.program._cog import Program
-from cogs.program._newcomers import IntroAnswerButton, IntroInvitations, IntroPromotedNotice
+from cogs.program._newcomers import IntroAnswerButton, IntroInvitations, IntroPromotedNotice, Welcome
 from cogs.program._volunteer import VolunteeredNotice, WithdrawButton, WithdrawnNotice
 
 
@@ -19,5 +19,6 @@ async def setup(bot: MikroVirkBot) -> None:
         VolunteeredNotice(bot),
         WithdrawnNotice(bot),
         AssignedNotice(bot),
+        Welcome(bot),
     )
     await bot.add_cog(Program(bot))

@@ -15,11 +15,12 @@ from bot.i18n import msgkey
 from bot.meetings import Meeting, MeetingFormat, Window, closed_reason
 from bot.program import SlotKind, SlotStatus, intro_refusal, volunteer_refusal
 from bot.render import meeting_label
-from bot.rounds import Outcome, Round, RoundKind
-from bot.services.dm import DmMessage, DmOutcome
+from bot.rounds import DeliveryState, Outcome, Round, RoundKind
+from bot.services.dm import DmMessage
+from bot.services.once import round_post
 from cogs._interactions import IdButton, answers_errors
-from cogs._rounds import MeetingRound, arm_open
-from db import meetings, members, privacy, program, rounds
+from cogs._rounds import MeetingRound, RoundHandler, arm_open
+from db import meetings, members, privacy, program, rounds, sends
 
 log = logging.getLogger(__name__)
 
@@ -39,33 +40,59 @@ async def record_members(bot: MikroVirkBot, guild: discord.Guild) -> None:
 
 
 async def welcome(bot: MikroVirkBot, member: discord.Member) -> None:
-    """Record the join and welcome the newcomer by DM, or in the announcements channel if DMs are closed."""
+    """Record the join and the welcome, with the round that sends it (:class:`Welcome`)."""
     guild_id = bot.config.discord.guild_id
     if member.bot or member.guild.id != guild_id:
         return
     now = bot.clock()
     await members.record_joins(bot.db, guild_id, [(member.id, member.joined_at or now, member.display_name)], now)
-    if not await members.mark_welcomed(bot.db, guild_id, member.id, now):
-        return
-    text = bot.catalogue.text
-    language = bot.config.network.language
-    upcoming = await meetings.next_meeting(bot.db, guild_id, now)
-    next_line = (
-        text(language, "welcome.next", title=meeting_label(upcoming, language, bot.catalogue))
-        if upcoming
-        else text(language, "welcome.no_next")
-    )
-    network = bot.config.network.name
-    # The network is about being seen: the welcome asks for the business profile straight away.
-    profile = text(language, "profiles.welcome_invite")
-    welcome_dm = text(language, "welcome.dm", network=network, next=next_line)
-    outcome, _ = await bot.dm.send(member.id, DmMessage(f"{welcome_dm}\n\n{profile}"))
-    if outcome is not DmOutcome.SENT:
-        channel = bot.get_partial_messageable(bot.config.discord.announcements_channel_id)
-        greeting = text(language, "welcome.channel", mention=member.mention, network=network, next=next_line)
-        greeting += f"\n{profile}"
-        await channel.send(greeting, allowed_mentions=discord.AllowedMentions(users=[member]))
-    log.info("newcomer welcomed", extra={"user_id": member.id, "by_dm": outcome is DmOutcome.SENT})
+    round_id = await members.mark_welcomed(bot.db, guild_id, member.id, now)
+    row = None if round_id is None else await rounds.get(bot.db, round_id)
+    if row is not None:
+        bot.rounds.arm(row)
+
+
+class Welcome(RoundHandler):
+    """A newcomer is welcomed by DM, or in the announcements channel if DMs are closed (db.members.mark_welcomed
+    writes the round with the welcome, its audience the newcomer)."""
+
+    kind = RoundKind.WELCOME
+
+    async def deliver(self, row: Round) -> Outcome:
+        bot = self.bot
+        if any(user_id < 0 for user_id, _ in await sends.undelivered(bot.db, row.id)):
+            return Outcome.skipped("the member was erased since")
+        text = bot.catalogue.text
+        language = bot.config.network.language
+        upcoming = await meetings.next_meeting(bot.db, row.guild_id, bot.clock())
+        next_line = (
+            text(language, "welcome.next", title=meeting_label(upcoming, language, bot.catalogue))
+            if upcoming
+            else text(language, "welcome.no_next")
+        )
+        network = bot.config.network.name
+        # The network is about being seen: the welcome asks for the business profile straight away.
+        profile = text(language, "profiles.welcome_invite")
+        welcome_dm = text(language, "welcome.dm", network=network, next=next_line)
+        await bot.dm.deliver(row.id, lambda _user_id, _language: DmMessage(f"{welcome_dm}\n\n{profile}"))
+        unreached = [
+            user_id
+            for state in (DeliveryState.REFUSED, DeliveryState.FAILED)
+            for user_id in await rounds.recipients(bot.db, row.id, state)
+        ]
+        if unreached and row.channel_message_id is None:
+            newcomer = discord.Object(unreached[0])
+            greeting = text(language, "welcome.channel", mention=f"<@{newcomer.id}>", network=network, next=next_line)
+            channel = bot.get_partial_messageable(bot.config.discord.announcements_channel_id, guild_id=row.guild_id)
+            await round_post(
+                bot,
+                row,
+                channel,
+                content=f"{greeting}\n{profile}",
+                allowed_mentions=discord.AllowedMentions(users=[newcomer]),
+            )
+        log.info("newcomer welcomed", extra={"round_id": row.id, "by_dm": not unreached})
+        return Outcome.sent()
 
 
 async def sign_up(interaction: discord.Interaction[MikroVirkBot], meeting: Meeting | None) -> None:

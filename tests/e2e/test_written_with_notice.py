@@ -113,3 +113,24 @@ async def test_a_poll_whose_post_fails_is_posted_when_discord_is_back_and_still_
     await bot.rounds.run_due()
     await settle_bot(bot)
     assert post.embeds[0]["footer"]["text"].startswith("Lukket")
+
+
+async def test_a_newcomers_welcome_refused_by_discord_comes_once_when_discord_is_back(
+    server: Server, running: RunningBot
+) -> None:
+    bot = await running.start()
+    closed = server.emu.add_user("Lukket", locale="da", accepts_dms=False)
+
+    def greetings() -> int:
+        return sum(f"<@{closed.id}>" in m.content for m in server.emu.channel_messages(server.announcements))
+
+    server.emu.refuse("POST", channel_posts(server.announcements.id), times=1)
+    await server.emu.member_join(server.guild, closed)
+    await settle_bot(bot)
+    assert greetings() == 0
+    await retry_round(server, running)
+    assert greetings() == 1
+    bot = await running.restart()
+    await bot.rounds.run_due()
+    await settle_bot(bot)
+    assert greetings() == 1
