@@ -36,7 +36,7 @@ import random
 import re
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -109,7 +109,6 @@ class SeasonSize:
 class Person:
     user: FakeUser
     accepts_dms: bool
-    newcomer: bool
     joins_at: datetime | None = None  # joins during the season (welcomed), else a member from the start
     left_at: datetime | None = None
     forgotten_at: datetime | None = None
@@ -255,10 +254,8 @@ class Season:
         self.up_since: datetime | None = None
         self.up_intervals: list[tuple[datetime, datetime]] = []
         self.pending_kill: int | None = None  # kill after this many DMs of the next fan-out
-        self.pending_stop: int | None = None
-        self.pending_storms: list[
-            Callable[[], None]
-        ] = []  # injected when the next fan-out runs  # a graceful restart after this many DMs of the next fan-out
+        self.pending_stop: int | None = None  # a graceful restart after this many DMs of the next fan-out
+        self.pending_storms: list[Callable[[], None]] = []  # injected when the next fan-out runs
         self.fault_log_spans: list[tuple[int, int]] = []  # log offsets written while a kill was under way
         # (meeting, kind, subject) -> the waiting list its post showed when the round first ran
         self.waiting_shown: dict[tuple[int, RoundKind, str], int] = {}
@@ -306,7 +303,7 @@ class Season:
             user = self.emu.add_user(f"Medlem{index:03d}", locale=locale, accepts_dms=accepts)
             newcomer = rng.random() < 0.15
             joined = START - timedelta(days=rng.randint(5, 60) if newcomer else rng.randint(200, 2000))
-            person = Person(user, accepts, newcomer)
+            person = Person(user, accepts)
             if newcomer and rng.random() < 0.5:
                 person.joins_at = START + timedelta(days=rng.uniform(1, 40))
             else:
@@ -438,10 +435,7 @@ class Season:
     async def _walk(self) -> None:
         while True:
             due_round = await self._next_round() if self.runner.bot is not None else None
-            due_action = self.agenda[0].at if self.agenda else None
-            if self.runner.bot is None:
-                # Down: the next action that needs no bot, or the restart that follows a kill.
-                due_round = None
+            due_action = self.agenda[0].at if self.agenda else None  # down: also the start that follows a kill
             candidates = [t for t in (due_round, due_action) if t is not None and t <= self.season_end]
             if not candidates:
                 break
@@ -1146,7 +1140,3 @@ async def run_season(
 ) -> SeasonReport:
     """Simulate one season on ``server`` (a fresh emulator server) and check it; ``progress`` hears each step."""
     return await Season(server, size, seed, progress).run()
-
-
-def everything(reports: Iterable[SeasonReport]) -> list[str]:
-    return [f"seed {r.seed}: {problem}" for r in reports for problem in r.problems]
