@@ -20,5 +20,5 @@ from cogs.feedback._topics import TopicPost, UpvoteButton
 async def setup(bot: MikroVirkBot) -> None:
     bot.add_dynamic_items(RatingButton, CommentButton, UpvoteButton, VoteButton)
     bot.rounds.register(FeedbackPoll(bot), FeedbackClose(bot), PollClose(bot), PollPost(bot), TopicPost(bot))
-    for cog in (Feedback(), Topics(bot), Polls()):
+    for cog in (Feedback(), Topics(bot), Polls(bot)):
         await bot.add_cog(cog)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
+
 import discord
 from discord import app_commands
 from discord.app_commands import Range
@@ -9,6 +13,7 @@ from discord.ext import commands
 
 from bot.checks import organiser_only
 from bot.client import MikroVirkBot
+from bot.coalesce import Coalescer
 from bot.limits import MemberCooldown
 from bot.meetings import Meeting
 from bot.topics import Topic
@@ -17,6 +22,16 @@ from cogs._arguments import ComingMeeting, PastMeeting
 from cogs.feedback import _polls, _results, _topics
 from cogs.feedback._polls import QUESTION_MAX
 from cogs.feedback._topics import TOPIC_MAX, TopicArgument
+
+# Nothing at start redraws the posts votes were cast on, so a graceful stop lets the count edits already asked for go
+# out; what is still pending after this long is dropped, and the post's next vote redraws it.
+POST_EDITS_GRACE_SECONDS = 5.0
+
+
+async def finish_post_edits(posts: Coalescer[int]) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(posts.drain(), POST_EDITS_GRACE_SECONDS)
+    await posts.close()
 
 
 class Feedback(commands.Cog):
@@ -48,11 +63,19 @@ class Topics(commands.Cog):
     def __init__(self, bot: MikroVirkBot) -> None:
         self.bot = bot
         self.suggestions = MemberCooldown(_topics.SUGGEST_EVERY)
+        # Votes come in bursts; every idea's post is in one channel, whose edit limit (about 5 per 5 s) they share.
+        self.posts: Coalescer[int] = Coalescer(
+            functools.partial(_topics.refresh_post, bot), group_of=lambda _topic_id: "topics"
+        )
+
+    async def cog_unload(self) -> None:
+        await finish_post_edits(self.posts)
 
     @commands.Cog.listener()
     async def on_topic_outdated(self, topic_id: int) -> None:
-        """A vote or the author of an idea was erased: its post shows the new count, and no name."""
-        await _topics.refresh_post(self.bot, topic_id)
+        """A vote was cast, taken back or erased, or the author of an idea was erased: soon its post shows the count
+        the database holds then, and no name."""
+        self.posts.request(topic_id)
 
     @app_commands.command(name="suggest", description=command_text("cmd.suggest.description"))
     @app_commands.describe(topic=command_text("cmd.suggest.option_topic"))
@@ -91,6 +114,23 @@ class Polls(commands.Cog):
     """Organisers' polls with buttons."""
 
     poll_group = app_commands.Group(name="poll", description=command_text("cmd.poll.description"), guild_only=True)
+
+    def __init__(self, bot: MikroVirkBot) -> None:
+        self.bot = bot
+        # Votes come in bursts: a poll's post is edited about once a second at most. Polls are in the announcements
+        # channel (about 5 edits per 5 s), whose announcement edits are paced apart; discord.py waits out a 429.
+        self.posts: Coalescer[int] = Coalescer(self._refresh, group_of=lambda _poll_id: "polls")
+
+    async def cog_unload(self) -> None:
+        await finish_post_edits(self.posts)
+
+    @commands.Cog.listener()
+    async def on_poll_outdated(self, poll_id: int) -> None:
+        """A vote was cast or the poll closed: soon its post shows the bars the database holds then."""
+        self.posts.request(poll_id)
+
+    async def _refresh(self, poll_id: int) -> None:
+        await _polls.edit_post(self.bot, poll_id)
 
     @poll_group.command(name="create", description=command_text("cmd.poll.create.description"))
     @app_commands.describe(

@@ -5,6 +5,7 @@ The rule every poll shares (the feedback poll too): one changeable answer per me
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,7 +16,7 @@ from bot.durations import parse_offset
 from bot.errors import UserFacingError
 from bot.feedback import bar
 from bot.i18n import msgkey
-from bot.polls import Poll
+from bot.polls import Poll, PollStatus
 from bot.render import EMBED_TITLE_MAX, clip, discord_timestamp, message_url
 from bot.rounds import Outcome, Round, RoundKind
 from bot.services.once import round_post
@@ -24,6 +25,8 @@ from cogs._interactions import IdButton, answers_errors, clean_text
 from cogs._rounds import RoundHandler
 from db import polls
 from db.rounds import notice_about
+
+log = logging.getLogger(__name__)
 
 QUESTION_MAX = 300  # the same as Discord's native polls, so questions stay short on a phone
 OPTION_MAX = 80  # Discord's limit for a button label
@@ -63,8 +66,10 @@ class VoteButton(IdButton, template=r"mv:pv:(?P<poll_id>\d+):(?P<option>\d)"):
             raise UserFacingError("feedback.errors.closed")
         with refused_when_closed():
             await polls.vote(bot.db, poll.id, interaction.user.id, self.option, bot.clock())
-        await interaction.response.edit_message(embed=await poll_embed(bot, poll, closed=False), view=vote_view(poll))
-        await interaction.followup.send(
+        # As with topic ideas: the bars are redrawn by the Polls cog's coalesced edit, which reads them after this
+        # vote was written, never by this answer, which can land after a later vote's or fail.
+        bot.dispatch("poll_outdated", poll.id)
+        await interaction.response.send_message(
             bot.text_for(interaction, "poll.voted", option=poll.options[self.option]), ephemeral=True
         )
 
@@ -185,10 +190,26 @@ class PollClose(RoundHandler):
         await polls.close(self.bot.db, poll.id)
         if poll.message_id is None or poll.channel_id is None:
             return Outcome.skipped("the poll was never posted")
-        embed = await poll_embed(self.bot, poll, closed=True)
-        channel = self.bot.get_partial_messageable(poll.channel_id, guild_id=poll.guild_id)
-        try:
-            await channel.get_partial_message(poll.message_id).edit(embed=embed, view=None)
-        except discord.NotFound:
+        if not await edit_post(self.bot, poll.id):
             return Outcome.skipped("the poll's message was deleted")
+        # A coalesced edit that read the poll open just before it closed may land after this one; the one asked for
+        # here runs after it and shows the poll closed.
+        self.bot.dispatch("poll_outdated", poll.id)
         return Outcome.sent()
+
+
+async def edit_post(bot: MikroVirkBot, poll_id: int) -> bool:
+    """The poll's post shows its bars as the database holds them now, with its buttons while it is open, or nothing
+    to edit (not posted, or gone). False when the post was deleted."""
+    poll = await polls.get(bot.db, poll_id)
+    if poll is None or poll.message_id is None or poll.channel_id is None:
+        return True
+    closed = poll.status is PollStatus.CLOSED
+    embed = await poll_embed(bot, poll, closed=closed)
+    post = bot.get_partial_messageable(poll.channel_id, guild_id=poll.guild_id).get_partial_message(poll.message_id)
+    try:
+        await post.edit(embed=embed, view=None if closed else vote_view(poll))
+    except discord.NotFound:
+        log.info("poll post gone", extra={"poll_id": poll_id})
+        return False
+    return True

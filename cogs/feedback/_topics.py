@@ -51,9 +51,12 @@ class UpvoteButton(IdButton, template=r"mv:up:(?P<topic_id>\d+)"):
         if idea is None or idea.status is TopicStatus.CLOSED:
             raise UserFacingError("topics.errors.closed")
         voted, count = await topics.toggle_vote(bot.db, self.topic_id, interaction.user.id, bot.clock())
-        await interaction.response.edit_message(view=upvote_view(self.topic_id, count))
+        # The post is never edited through this answer: answers to members voting at the same moment can land in
+        # another order than their votes were counted, or fail. The Topics cog's coalesced edit reads the count
+        # after this vote was written, so the post ends showing what the database holds.
+        bot.dispatch("topic_outdated", self.topic_id)
         key = msgkey("topics.voted") if voted else msgkey("topics.unvoted")
-        await interaction.followup.send(bot.text_for(interaction, key, count=count), ephemeral=True)
+        await interaction.response.send_message(bot.text_for(interaction, key, count=count), ephemeral=True)
 
 
 def upvote_view(topic_id: int, count: int) -> discord.ui.View:
@@ -151,7 +154,7 @@ class TopicPost(RoundHandler):
 
 
 async def refresh_post(bot: MikroVirkBot, topic_id: int) -> None:
-    """The idea's post after a vote was erased (the count) or its author was (the name goes, the idea stays)."""
+    """The idea's post shows its count as the database holds it now, and no name once its author was erased."""
     idea = await topics.get(bot.db, bot.config.discord.guild_id, topic_id)
     if idea is None or idea.channel_id is None or idea.message_id is None:
         return

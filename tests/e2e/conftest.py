@@ -166,7 +166,8 @@ _HANDLER_TASKS = ("discord.py: ", "CommandTree-invoker", "discord-ui-view-dispat
 
 async def settle_bot(bot: MikroVirkBot, timeout: float = 10, *, edits: bool = True) -> None:  # noqa: ASYNC109
     """Wait until the bot has read every gateway event sent so far, its handlers have finished, and its
-    coalesced edits and background DMs are done: then the emulator shows the bot's reaction to everything.
+    coalesced edits (announcements, vote counts) and background DMs are done: then the emulator shows the bot's
+    reaction to everything.
     ``edits=False`` leaves the coalesced announcement edits trailing behind (about one a second), as on Discord."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -181,10 +182,13 @@ async def settle_bot(bot: MikroVirkBot, timeout: float = 10, *, edits: bool = Tr
     while loop.time() < deadline:
         handlers = [t for t in asyncio.all_tasks() if t.get_name().startswith(_HANDLER_TASKS) and not t.done()]
         cog = bot.get_cog("Meetings")
+        vote_posts = [votes.posts for name in ("Topics", "Polls") if (votes := bot.get_cog(name)) is not None]  # type: ignore[attr-defined]
         if handlers:
             await asyncio.wait(handlers, timeout=deadline - loop.time())
         elif edits and (bot.tasks.pending or (cog is not None and cog.announcer.edits.pending)):  # type: ignore[attr-defined]
             await cog.drain()  # type: ignore[union-attr]
+        elif edits and any(posts.pending for posts in vote_posts):
+            await asyncio.gather(*(posts.drain() for posts in vote_posts))
         elif bot.tasks.pending or bot.rounds.busy:
             await asyncio.sleep(0.01)
         else:
