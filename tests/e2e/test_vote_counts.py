@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import timedelta
 
 from tests.e2e.conftest import RunningBot, Server, settle_bot
 from tests.e2e.test_feedback import button, create
@@ -138,3 +139,27 @@ async def test_a_burst_of_poll_votes_ends_in_few_edits(server: Server, running: 
     await settle_bot(bot)
     assert "**tirsdag** — 30" in post.embeds[0]["description"]
     assert edits_of(server, post) - before <= 5
+
+
+async def test_a_poll_closing_while_its_bars_are_redrawn_ends_closed(server: Server, running: RunningBot) -> None:
+    """The redraw after Mette's vote read the poll open; its edit fails once with a 500 and goes out again after the
+    poll closed: the post still ends closed, without buttons."""
+    bot = await running.start()
+    emu = server.emu
+    await emu.run_command(
+        server.organiser,
+        server.announcements,
+        "poll create",
+        options={"question": "Hvilken dag passer?", "options": "mandag; tirsdag", "closes_in": "1d"},
+    )
+    post = next(m for m in emu.channel_messages(server.announcements) if m.embeds)
+    refusal = emu.refuse(
+        "PATCH", rf"/messages/{post.id}$", times=1, status=500, code=0, message="Internal Server Error"
+    )
+    await emu.click(server.mette, post, button(post, lambda c: c.get("label") == "mandag"))
+    await emu.wait_for(lambda: refusal.refused == 1)
+    server.clock.advance(timedelta(days=1))
+    await bot.rounds.run_due()
+    await settle_bot(bot)
+    assert post.embeds[0]["footer"]["text"].startswith("Lukket · 1 stemmer")
+    assert not post.components
