@@ -100,6 +100,11 @@ class Round:
         return max(self.due_at, self.retry_at) if self.retry_at else self.due_at
 
 
+class RecipientsUnreachedError(Exception):
+    """A round whose work is partly done and recorded, the rest refused by Discord for a moment (a DM that failed
+    every quick retry): the runner tries the round again with its backoff, and only what is left is done then."""
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """How a delivery ended; ``reason`` says why a row was skipped (stored with it)."""

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 import discord
 
 from bot.config import Config, Language
-from bot.rounds import DeliveryState, InDoubt
+from bot.rounds import DeliveryState, InDoubt, RecipientsUnreachedError
 from bot.services.once import Mark, OnceHost, delivery_nonce, send_once
 from db import members, sends
 
@@ -161,8 +161,10 @@ class DirectMessenger:
     async def deliver(self, round_id: int, compose: Callable[[int, Language], DmMessage]) -> int:
         """DM every recipient of a round not yet reached, recording each outcome as it happens (so a restart
         resumes with the rest); each DM has a nonce from the row and the member, and is marked in doubt before it
-        goes out, so a DM a killed bot sent but never recorded is found, not sent again. Returns the retries."""
-        retries = 0
+        goes out, so a DM a killed bot sent but never recorded is found, not sent again. A member whom Discord's
+        errors kept from every quick retry stays owed the DM: once the others are done,
+        :class:`RecipientsUnreachedError` has the runner try the round again later. Returns the retries."""
+        retries = unreached = 0
         db = self._bot.db
         for user_id, in_doubt in await sends.undelivered(db, round_id):
             message = compose(user_id, await self.language_of(user_id))
@@ -174,6 +176,11 @@ class DirectMessenger:
 
             outcome, sent, tries = await self.send_with_retries(user_id, message, Tracked(in_doubt, mark))
             retries += tries
+            if outcome is DmOutcome.FAILED:
+                # Discord failed for a moment: the member stays owed the DM (still in doubt if it was marked, since a
+                # 5xx may come after Discord made the message) and the runner tries the round again later.
+                unreached += 1
+                continue
             await sends.record_delivery(
                 self._bot.db,
                 round_id,
@@ -182,6 +189,8 @@ class DirectMessenger:
                 sent.id if sent else None,
                 self._bot.clock(),
             )
+        if unreached:
+            raise RecipientsUnreachedError(f"{unreached} recipient(s) not reached after {DM_ATTEMPTS} tries each")
         return retries
 
     async def language_of(self, user_id: int) -> Language:

@@ -25,7 +25,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.i18n import msgkey
 from bot.meetings import Meeting, MeetingStatus
-from bot.rounds import Outcome, Round, RoundKind, RoundState, next_try
+from bot.rounds import Outcome, RecipientsUnreachedError, Round, RoundKind, RoundState, next_try
 from bot.timers import Timers
 from db import meetings, rounds
 from db.database import Database
@@ -39,6 +39,10 @@ PLANNING_HORIZON = 100
 def timer_id(round_id: int) -> str:
     """The scheduler's id for a row's timer: one row never has two timers."""
     return f"round:{round_id}"
+
+
+# Errors that mean Discord refused or failed, not that the bot is wrong: retried without a traceback.
+_DISCORD_FAILING = (discord.HTTPException, RecipientsUnreachedError)
 
 
 def describe(error: BaseException) -> str:
@@ -353,7 +357,7 @@ class RoundRunner:
         extra = {"round_id": row.id, "kind": row.kind, "attempt": row.attempts, "error": note}
         retry_at = next_try(row.attempts, now)
         if retry_at is not None:
-            if isinstance(error, discord.HTTPException):
+            if isinstance(error, _DISCORD_FAILING):  # for a moment, as Discord does: no traceback
                 log.warning("round failed, retrying", extra=extra)
             else:
                 log.error("round failed, retrying", exc_info=error, extra=extra)
@@ -363,7 +367,7 @@ class RoundRunner:
                 self.arm(refreshed)
             return
         # The organisers hear of it by a round written with the failure; a notice given up itself is only logged.
-        cause = "discord" if isinstance(error, discord.HTTPException) else "error"
+        cause = "discord" if isinstance(error, _DISCORD_FAILING) else "error"
         notice = None if row.kind is RoundKind.GIVEN_UP else f"{row.id}:{cause}"
         told = await rounds.give_up(bot.db, row.id, note, now, notice=notice)
         log.error("round given up", extra=extra)
