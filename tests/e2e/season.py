@@ -583,10 +583,11 @@ class Season:
             if not person.member_at(self.clock):
                 return
             post = self.posts[meeting.id]
-            for answer in ANSWERS:
-                if person.user.id in post.reactions.get(answer, []):
-                    await self.emu.unreact(person.user, post, answer)
-            person.answers[meeting.id].append((self.clock, None))
+            mine = [answer for answer in ANSWERS if person.user.id in post.reactions.get(answer, [])]
+            for answer in mine:
+                await self.emu.unreact(person.user, post, answer)
+            if mine:  # nothing to take back (e.g. "Can't come" took the ✅ away): the answer stands
+                person.answers[meeting.id].append((self.clock, None))
 
         return run
 
