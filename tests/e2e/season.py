@@ -75,6 +75,7 @@ KIND_NAMES = {
     "feedback.dm": "feedback poll DM",
     "feedback.title": "feedback poll post",
     "welcome.dm": "welcome DM",
+    "welcome.channel": "welcome post (DMs closed)",
     "intro.invitation": "intro invitation",
     "rsvp.waitlisted": "waiting list DM",
     "rsvp.promoted": "seat freed DM",
@@ -586,7 +587,9 @@ class Season:
             mine = [answer for answer in ANSWERS if person.user.id in post.reactions.get(answer, [])]
             for answer in mine:
                 await self.emu.unreact(person.user, post, answer)
-            if mine:  # nothing to take back (e.g. "Can't come" took the ✅ away): the answer stands
+            # "Can't come" stands when the ✅ it made stale is taken off by the member rather than by the bot, and
+            # when there was nothing to take back at all.
+            if mine and person.answer_at(meeting.id, self.clock) != CANT_COME:
                 person.answers[meeting.id].append((self.clock, None))
 
         return run
