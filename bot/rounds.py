@@ -31,6 +31,7 @@ class RoundKind(enum.StrEnum):
     LEAVER_ERASURE = "leaver_erasure"  # no meeting; subject: the leaver row's id (never the member's id)
     RETENTION = "retention"  # no meeting; subject: the local date of the daily run
     PROMOTED = "promoted"  # members moved up the waiting list are told; subject: a running number per meeting
+    WAITLISTED = "waitlisted"  # a member put on the waiting list hears their place; subject: a running number
     INTRO_PROMOTED = "intro_promoted"  # a newcomer moved into a freed intro slot is told; subject: as above
     SLOT_WITHDRAWN = "slot_withdrawn"  # organisers hear a confirmed slot was given up; subject: "n:slot id"
     ASSIGNED = "assigned"  # the member confirmed in a program slot hears it by DM; subject: "n:slot id"

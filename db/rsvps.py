@@ -87,6 +87,27 @@ async def promote_waiting(conn: Connection, meeting_id: int, stamp: str) -> tupl
     return tuple(moved)
 
 
+# The member's place on the waiting list (as the roster counts it), while they are on it and no later waiting-list
+# notice of theirs exists (they left the list and came back: the later notice tells the place).
+_PLACE_TO_TELL = (
+    "SELECT (SELECT count(*) FROM rsvps o WHERE o.meeting_id = r.meeting_id AND o.state = 'waiting'"
+    " AND o.user_id > 0 AND (o.waiting_since, o.user_id) <= (r.waiting_since, r.user_id)) AS place"
+    " FROM rsvps r WHERE r.meeting_id = ? AND r.user_id = ? AND r.state = 'waiting'"
+    " AND NOT EXISTS (SELECT 1 FROM rounds n JOIN round_deliveries d ON d.round_id = n.id"
+    " WHERE n.meeting_id = r.meeting_id AND n.kind = ? AND d.user_id = r.user_id AND n.id > ?)"
+)
+
+
+async def place_to_tell(db: Database, meeting_id: int, user_id: int, notice_id: int) -> int | None:
+    """The place on the waiting list that the waiting-list notice ``notice_id`` tells the member, read when it goes
+    out; None once they are no longer waiting, or when a later notice of theirs tells it instead."""
+    async with db.read() as conn:
+        place: int | None = await conn.fetchval(
+            _PLACE_TO_TELL, (meeting_id, user_id, RoundKind.WAITLISTED.value, notice_id)
+        )
+    return place
+
+
 def _takes_answers(meeting: sqlite3.Row, stamp: str) -> bool:
     status, starts_at = MeetingStatus(meeting["status"]), instant_from_db(meeting["starts_at"])
     return takes_answers(status, starts_at, instant_from_db(stamp))
@@ -130,6 +151,11 @@ async def _apply(
     if after is before:
         return RsvpChange(user_id, before, after)
     await _write_state(conn, meeting_id, user_id, after, stamp)
+    if after is RsvpState.WAITING:
+        # Told by a round written with the answer, so a stop before the DM never leaves them untold.
+        await rounds.add_notice(
+            conn, snapshot["guild_id"], meeting_id, RoundKind.WAITLISTED, (user_id,), instant_from_db(stamp)
+        )
     promoted = await promote_waiting(conn, meeting_id, stamp) if before is RsvpState.GOING else ()
     return RsvpChange(user_id, before, after, promoted)
 

@@ -397,6 +397,7 @@ KIND_NAME_KEYS = {
     RoundKind.RETENTION: msgkey("round.kind.retention"),
     RoundKind.RECONCILE: msgkey("round.kind.reconcile"),
     RoundKind.PROMOTED: msgkey("round.kind.promoted"),
+    RoundKind.WAITLISTED: msgkey("round.kind.waitlisted"),
     RoundKind.INTRO_PROMOTED: msgkey("round.kind.intro_promoted"),
     RoundKind.SLOT_WITHDRAWN: msgkey("round.kind.slot_withdrawn"),
     RoundKind.SLOT_FREED: msgkey("round.kind.slot_freed"),

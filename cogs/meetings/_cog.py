@@ -34,7 +34,7 @@ from cogs.meetings._organise import (
     MeetingFields,
     Organiser,
 )
-from cogs.meetings._rsvp import PromotedNotice, Rsvps
+from cogs.meetings._rsvp import PromotedNotice, Rsvps, WaitlistedNotice
 from cogs.meetings._startup import RECONCILE_HORIZON, Reconciler, ReconcileRetry
 from cogs.meetings._still_coming import StillComing
 from db import meetings
@@ -55,6 +55,7 @@ class Meetings(commands.Cog):
         self.rounds: tuple[RoundHandler, ...] = (
             StillComing(bot),
             PromotedNotice(bot),
+            WaitlistedNotice(bot),
             CheckInOpens(bot, self.announcer.refresh_now),
             CheckInCloses(bot, self.announcer.refresh_now),
             EventSync(bot, self.announcer),

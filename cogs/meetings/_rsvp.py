@@ -16,7 +16,7 @@ from bot.rsvp import RSVP_EMOJIS, RsvpChange, RsvpState, choice_for_emoji, stale
 from bot.services.dm import DmMessage
 from cogs._rounds import MeetingRound, arm_open
 from cogs.meetings._announce import Announcer
-from db import meetings, privacy, rsvps
+from db import meetings, privacy, rsvps, sends
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,30 @@ class PromotedNotice(MeetingRound):
         def compose(user_id: int, language: Language) -> DmMessage:
             title = meeting_label(meeting, language, self.bot.catalogue)
             return DmMessage(self.bot.catalogue.text(language, "rsvp.promoted", title=title, url=url))
+
+        await self.bot.dm.deliver(row.id, compose)
+        return Outcome.sent()
+
+
+class WaitlistedNotice(MeetingRound):
+    """A member put on the waiting list hears their place by DM. The round is written with the answer that put them
+    there (db.rsvps), so a stop before the DM never loses it; the place is read when the DM goes out, and nothing goes
+    out once the member left the list, or the meeting has begun or is cancelled."""
+
+    kind = RoundKind.WAITLISTED
+
+    async def deliver_for(self, row: Round, meeting: Meeting) -> Outcome:
+        owed = await sends.undelivered(self.bot.db, row.id)
+        if not owed:
+            return Outcome.sent()  # resumed after the DM was recorded
+        ((member_id, _in_doubt),) = owed  # the notice is written for the one member who answered
+        place = await rsvps.place_to_tell(self.bot.db, meeting.id, member_id, row.id)
+        if place is None:
+            return Outcome.skipped("no longer on the waiting list, or told by a later notice")
+
+        def compose(user_id: int, language: Language) -> DmMessage:
+            title = meeting_label(meeting, language, self.bot.catalogue)
+            return DmMessage(self.bot.catalogue.text(language, "rsvp.waitlisted", title=title, position=place))
 
         await self.bot.dm.deliver(row.id, compose)
         return Outcome.sent()
@@ -99,24 +123,17 @@ class Rsvps:
         )
 
     async def after_change(self, meeting: Meeting, change: RsvpChange) -> None:
-        """The post, the member's stale reaction, and DMs to whoever moved onto or up the waiting list."""
+        """The post, the member's stale reaction, and the timers of the notices written with the change: to whoever
+        moved onto or up the waiting list."""
         if not change.changed:
             return
         self.announcer.request_refresh(meeting.id)
         if change.stale_emoji:
             self.announcer.remove_reaction(meeting, change.stale_emoji, change.user_id)
-        if change.after is RsvpState.WAITING and change.before is not RsvpState.WAITING:
-            self.bot.tasks.spawn(self._tell_waitlisted(meeting, change.user_id), "dm-waitlisted")
+        if change.after is RsvpState.WAITING:
+            await arm_open(self.bot, meeting.id, RoundKind.WAITLISTED)
         if change.promoted:
             await arm_open(self.bot, meeting.id, RoundKind.PROMOTED)
-
-    async def _tell_waitlisted(self, meeting: Meeting, user_id: int) -> None:
-        roster = await rsvps.roster(self.bot.db, meeting.id)
-        position = next((index for index, item in enumerate(roster.waiting, 1) if item.user_id == user_id), 1)
-        language = await self.bot.dm.language_of(user_id)
-        title = meeting_label(meeting, language, self.bot.catalogue)
-        text = self.bot.catalogue.text(language, "rsvp.waitlisted", title=title, position=position)
-        await self.bot.dm.send(user_id, DmMessage(text))
 
     # -- reconciliation at start ------------------------------------------------------------------------------------
 
