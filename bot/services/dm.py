@@ -158,15 +158,24 @@ class DirectMessenger:
             await asyncio.sleep(backoff * 2**attempt)
         raise AssertionError("unreachable")
 
-    async def deliver(self, round_id: int, compose: Callable[[int, Language], DmMessage]) -> int:
+    async def deliver(
+        self,
+        round_id: int,
+        compose: Callable[[int, Language], DmMessage],
+        still_owed: Callable[[int], Awaitable[bool]] | None = None,
+    ) -> int:
         """DM every recipient of a round not yet reached, recording each outcome as it happens (so a restart
         resumes with the rest); each DM has a nonce from the row and the member, and is marked in doubt before it
         goes out, so a DM a killed bot sent but never recorded is found, not sent again. A member whom Discord's
         errors kept from every quick retry stays owed the DM: once the others are done,
-        :class:`RecipientsUnreachedError` has the runner try the round again later. Returns the retries."""
+        :class:`RecipientsUnreachedError` has the runner try the round again later. ``still_owed`` asks, just before
+        each DM, whether the member still needs it (their answer may have changed since the round was written); one
+        who does not is passed over. Returns the retries."""
         retries = unreached = 0
         db = self._bot.db
         for user_id, in_doubt in await sends.undelivered(db, round_id):
+            if still_owed is not None and not await still_owed(user_id):
+                continue
             message = compose(user_id, await self.language_of(user_id))
             if message.nonce is None:
                 message = replace(message, nonce=delivery_nonce(round_id, user_id))

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class PromotedNotice(MeetingRound):
     """Members moved up the waiting list hear it by DM. The round is written with the move (db.rsvps.promote_waiting),
     so it goes out once whatever happens to the answer of the button that freed the seat; not once the meeting has
-    begun or is cancelled."""
+    begun or is cancelled, nor to a member who answered otherwise since (the seat is no longer theirs)."""
 
     kind = RoundKind.PROMOTED
 
@@ -35,7 +35,10 @@ class PromotedNotice(MeetingRound):
             title = meeting_label(meeting, language, self.bot.catalogue)
             return DmMessage(self.bot.catalogue.text(language, "rsvp.promoted", title=title, url=url))
 
-        await self.bot.dm.deliver(row.id, compose)
+        async def still_going(user_id: int) -> bool:
+            return await rsvps.state_of(self.bot.db, meeting.id, user_id) is RsvpState.GOING
+
+        await self.bot.dm.deliver(row.id, compose, still_owed=still_going)
         return Outcome.sent()
 
 

@@ -4,6 +4,7 @@ the answer and the DM still sends it after a restart, once, with the member's pl
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from bot.rsvp import RsvpState
 from db import rsvps
@@ -12,10 +13,15 @@ from tests.fakediscord import FakeMessage, FakeUser
 
 GOING = "✅"
 WAITLISTED = "så du er på ventelisten"
+PROMOTED = "Godt nyt: der er blevet en plads ledig"
 
 
 def waitlisted_dms(server: Server, user: FakeUser) -> list[str]:
     return [dm.content for dm in server.emu.dms_to(user) if WAITLISTED in dm.content]
+
+
+def promoted_dms(server: Server, user: FakeUser) -> list[str]:
+    return [dm.content for dm in server.emu.dms_to(user) if PROMOTED in dm.content]
 
 
 async def create_full(server: Server, running: RunningBot) -> FakeMessage:
@@ -78,3 +84,29 @@ async def test_a_waiting_list_dm_cut_off_by_a_kill_is_sent_after_restart_with_th
     await bot.rounds.run_due()
     await settle_bot(bot)
     assert len(waitlisted_dms(server, sara)) == 1
+
+
+async def test_a_member_who_answered_otherwise_before_the_seat_freed_dm_went_out_is_not_told(
+    server: Server, running: RunningBot
+) -> None:
+    """John moves up when Mette gives up her seat, but Discord fails his "a seat freed up" DM for a while; he then
+    answers ❌. When the round is tried again the seat is no longer his: no DM says it is."""
+    bot = await running.start()
+    post = await create_full(server, running)
+    await server.emu.react(server.john, post, GOING)
+    await settle_bot(bot)
+    assert await rsvps.state_of(bot.db, 1, server.john.id) is RsvpState.WAITING
+
+    not_the_channel = rf"^/channels/(?!{server.announcements.id}/)\d+/messages$"  # DMs only
+    server.emu.refuse("POST", not_the_channel, times=3, status=503, code=0, message="Service Unavailable")
+    await server.emu.unreact(server.mette, post, GOING)
+    await settle_bot(bot)
+    assert await rsvps.state_of(bot.db, 1, server.john.id) is RsvpState.GOING
+    assert promoted_dms(server, server.john) == []  # three 503s: the round waits for its next try
+
+    await server.emu.react(server.john, post, "❌")
+    await settle_bot(bot)
+    server.clock.now += timedelta(minutes=10)
+    await bot.rounds.run_due()
+    await settle_bot(bot)
+    assert promoted_dms(server, server.john) == []
