@@ -32,7 +32,7 @@ from tests.e2e.season import SeasonReport, SeasonSize, run_season
 from tests.fakediscord import FakeDiscord
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Result(common.Outcome):
     seed: int
     size: SeasonSize
