@@ -327,7 +327,7 @@ class Season:
             self.meetings[meeting.id] = meeting
             assert meeting.announcement_message_id is not None
             self.posts[meeting.id] = emu.get_message(meeting.announcement_message_id)
-        assert len(self.meetings) == self.size.meetings, self.meetings
+        assert len(self.meetings) == self.size.meetings, (done.content, self.clock, self.meetings)
         # Every second meeting has room for about a third of the network: waiting lists form.
         for meeting_id in list(self.meetings)[1::2]:
             capacity = max(3, self.size.members // 3)
