@@ -65,7 +65,9 @@ class Topics(commands.Cog):
         self.suggestions = MemberCooldown(_topics.SUGGEST_EVERY)
         # Votes come in bursts; every idea's post is in one channel, whose edit limit (about 5 per 5 s) they share.
         self.posts: Coalescer[int] = Coalescer(
-            functools.partial(_topics.refresh_post, bot), group_of=lambda _topic_id: "topics"
+            functools.partial(_topics.refresh_post, bot),
+            group_of=lambda _topic_id: "topics",
+            expected=(discord.HTTPException,),
         )
 
     async def cog_unload(self) -> None:
@@ -119,7 +121,9 @@ class Polls(commands.Cog):
         self.bot = bot
         # Votes come in bursts: a poll's post is edited about once a second at most. Polls are in the announcements
         # channel (about 5 edits per 5 s), whose announcement edits are paced apart; discord.py waits out a 429.
-        self.posts: Coalescer[int] = Coalescer(self._refresh, group_of=lambda _poll_id: "polls")
+        self.posts: Coalescer[int] = Coalescer(
+            self._refresh, group_of=lambda _poll_id: "polls", expected=(discord.HTTPException,)
+        )
 
     async def cog_unload(self) -> None:
         await finish_post_edits(self.posts)
