@@ -15,7 +15,7 @@ import pytest
 from bot.client import MikroVirkBot
 from bot.config import Config, load_config
 from tests.clock import FakeClock
-from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeRole, FakeUser
+from tests.fakediscord import FakeChannel, FakeDiscord, FakeGuild, FakeRole, FakeUser, InteractionResult
 
 START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -194,6 +194,22 @@ async def settle_bot(bot: MikroVirkBot, timeout: float = 10, *, edits: bool = Tr
         else:
             return
     raise AssertionError("the bot did not settle in time")
+
+
+async def assigned_hot_seat(server: Server, bot: MikroVirkBot, meeting: str = "1") -> InteractionResult:
+    """Mette volunteers for the hot seat with /hotseat and the organiser gives it to her; the answer to /hotseat
+    (it carries her Withdraw button) is returned."""
+    signed = await server.emu.run_command(
+        server.mette, server.announcements, "hotseat", options={"kind": "hot_seat", "topic": "Prissætning"}
+    )
+    await server.emu.run_command(
+        server.organiser,
+        server.announcements,
+        "program assign",
+        options={"meeting": meeting, "slot": "hot_seat", "member": server.mette},
+    )
+    await settle_bot(bot)
+    return signed
 
 
 def _emulator_of(bot: MikroVirkBot) -> FakeDiscord:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from bot.rsvp import RsvpState
 from db import rsvps
-from tests.e2e.conftest import RunningBot, Server, settle_bot
+from tests.e2e.conftest import RunningBot, Server, assigned_hot_seat, settle_bot
 from tests.fakediscord import FakeMessage, FakeUser, iter_components
 
 GOING = "✅"
@@ -146,16 +146,7 @@ async def test_a_withdrawn_confirmed_slot_reaches_the_organisers_even_when_the_a
 ) -> None:
     bot = await running.start()
     await create(server, "1/12", "2.0")
-    signed = await server.emu.run_command(
-        server.mette, server.announcements, "hotseat", options={"kind": "hot_seat", "topic": "Prissætning"}
-    )
-    await server.emu.run_command(
-        server.organiser,
-        server.announcements,
-        "program assign",
-        options={"meeting": "1", "slot": "hot_seat", "member": server.mette},
-    )
-    await settle_bot(bot)
+    signed = await assigned_hot_seat(server, bot)
 
     def notices() -> int:
         return sum("har trukket sig" in m.content for m in server.emu.channel_messages(server.organisers_channel))

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.rsvp import RsvpState
 from db import program, rsvps
-from tests.e2e.conftest import RunningBot, Server, settle_bot
+from tests.e2e.conftest import RunningBot, Server, assigned_hot_seat, settle_bot
 from tests.fakediscord import FakeMessage, FakeUser, iter_components
 
 GOING = "✅"
@@ -152,16 +152,7 @@ async def test_withdraw_after_the_meeting_keeps_the_slot_in_the_history(server: 
     bot = await running.start()
     await create(server, "1/12", "2.0")
     await create(server, "5/1/2027", "2.0")
-    signed = await server.emu.run_command(
-        server.mette, server.announcements, "hotseat", options={"kind": "hot_seat", "topic": "Prissætning"}
-    )
-    await server.emu.run_command(
-        server.organiser,
-        server.announcements,
-        "program assign",
-        options={"meeting": "1", "slot": "hot_seat", "member": server.mette},
-    )
-    await settle_bot(bot)
+    signed = await assigned_hot_seat(server, bot)
 
     server.clock.now = AFTER
     late = await server.emu.click(server.mette, signed.message, button(signed.message, "mv:hs-withdraw:"))

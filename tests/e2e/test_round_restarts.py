@@ -17,7 +17,7 @@ import pytest
 from bot.client import MikroVirkBot
 from bot.rounds import Round, RoundKind, RoundState
 from db import rounds
-from tests.e2e.conftest import RunningBot, Server, settle_bot
+from tests.e2e.conftest import RunningBot, Server, assigned_hot_seat, settle_bot
 from tests.fakediscord import FakeMessage, FakeUser, iter_components
 
 MEETING = datetime(2026, 12, 1, 16, 30, tzinfo=UTC)  # "1/12" at 17:30 in Copenhagen
@@ -105,16 +105,7 @@ def invitation_effects(server: Server) -> list[str]:
 
 async def prepare_brief(server: Server, bot: MikroVirkBot) -> None:
     await meeting(server)
-    await server.emu.run_command(
-        server.mette, server.announcements, "hotseat", options={"kind": "hot_seat", "topic": "Prissætning"}
-    )
-    await server.emu.run_command(
-        server.organiser,
-        server.announcements,
-        "program assign",
-        options={"meeting": "1", "slot": "hot_seat", "member": server.mette},
-    )
-    await settle_bot(bot)
+    await assigned_hot_seat(server, bot)
     (assigned,) = [dm for dm in server.emu.dms_to(server.mette) if "Den varme stol" in dm.content]
     opened = await server.emu.click(server.mette, assigned, "mv:brief:1")
     await server.emu.submit_modal(server.mette, opened, {"brief": "Jeg tager for lidt for mine ydelser."})
