@@ -161,6 +161,7 @@ class MikroVirkBot(commands.Bot):
         self.startup_error: ConfigError | None = None
         self._started_at = clock()
         self._guild_checked = False
+        self._beating = False
 
     # -- start-up --------------------------------------------------------------------------------------------------
 
@@ -304,8 +305,16 @@ class MikroVirkBot(commands.Bot):
             )
 
     async def _beat(self) -> None:
-        """Tell `python -m bot status` that this bot is alive (a hung loop stops beating)."""
-        await health.beat(self.db, os.getpid(), self._started_at, self.clock())
+        """Tell `python -m bot status` that this bot is alive (a hung loop stops beating). A beat still waiting on
+        the database is not joined by the next: the timer starts one a minute whatever happens, so beats would pile
+        up."""
+        if self._beating:
+            return
+        self._beating = True
+        try:
+            await health.beat(self.db, os.getpid(), self._started_at, self.clock())
+        finally:
+            self._beating = False
 
     # -- shutdown ----------------------------------------------------------------------------------------------------
 

@@ -44,7 +44,8 @@ class Timers:
         log.debug("timer set", extra={"job_id": job_id, "due": due.isoformat()})
 
     def every(self, job_id: str, interval: timedelta, wake: Callable[[], object]) -> None:
-        """Call ``wake`` every ``interval`` of real time (a heartbeat), skipping runs missed while busy."""
+        """Call ``wake`` every ``interval`` of real time (a heartbeat); ``wake`` only starts the work (as a task), so
+        work that may outlast an interval must skip a call that finds it still running."""
         self._scheduler.add_job(
             _waking(wake), trigger=IntervalTrigger(seconds=interval.total_seconds()), id=job_id, replace_existing=True
         )
