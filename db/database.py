@@ -42,6 +42,11 @@ def private_folder(path: Path) -> None:
     path.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
 
 
+def side_files(database: Path) -> list[Path]:
+    """The files SQLite may keep beside ``database`` (:data:`SIDE_FILES`)."""
+    return [database.with_name(database.name + suffix) for suffix in SIDE_FILES]
+
+
 def create_private(path: Path) -> None:
     """Create ``path`` as an empty owner-only file unless it exists. SQLite opens such a file as it finds it and gives
     the -wal, -shm and -journal files it makes beside it the same mode."""
@@ -237,7 +242,7 @@ def backup(source: Path, target: Path) -> int:
             raise sqlite3.DatabaseError(f"the backup failed its integrity check: {check}")
         partial.replace(target)
     except BaseException:
-        for leftover in (partial, *(partial.with_name(partial.name + suffix) for suffix in SIDE_FILES)):
+        for leftover in (partial, *side_files(partial)):
             leftover.unlink(missing_ok=True)
         raise
     return version

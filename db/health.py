@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from bot.backups import backup_files
 from db.codec import instant_to_db, optional_instant_from_db
-from db.database import PRIVATE_FILE, PRIVATE_FOLDER, SIDE_FILES, Database
+from db.database import PRIVATE_FILE, PRIVATE_FOLDER, Database, side_files
 from db.lock import lock_path
 
 
@@ -77,10 +78,11 @@ def exposed_files(database: Path, backups: Path) -> list[ExposedFile]:
     """The bot's data (the database, its log files and lock, copies kept by ``restore``, the backups' folder and the
     files in it) that grants anything to the group or to others."""
     candidates = [database, lock_path(database)]
-    candidates += [database.with_name(database.name + suffix) for suffix in SIDE_FILES]
+    candidates += side_files(database)
     candidates += sorted(database.parent.glob(f"{database.name}.replaced-*"))
     if backups.is_dir():
-        candidates += [backups, *sorted(path for path in backups.iterdir() if path.is_file())]
+        # Only the bot's own backups: the folder may be shared, and other files in it are not the bot's to judge.
+        candidates += [backups, *(backup.path for backup in backup_files(backups))]
     exposed: list[ExposedFile] = []
     for path in dict.fromkeys(candidates):
         try:

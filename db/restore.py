@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from db.database import PRIVATE_FILE, SIDE_FILES, latest_version, private_folder
+from db.database import PRIVATE_FILE, create_private, latest_version, private_folder, side_files
 
 
 class RestoreRefusedError(Exception):
@@ -46,21 +46,17 @@ def restore(backup_file: Path, database: Path, now: datetime) -> Restored:
         replaced = _keep_aside(database, now) if database.exists() else None
         staged.replace(database)
     finally:
-        for leftover in (staged, *(_side_file(staged, suffix) for suffix in SIDE_FILES)):
+        for leftover in (staged, *side_files(staged)):
             leftover.unlink(missing_ok=True)
     _sync_folder(database.parent)
     return Restored(version, replaced)
 
 
-def _side_file(database: Path, suffix: str) -> Path:
-    return database.with_name(database.name + suffix)
-
-
 def _copy_durably(source: Path, target: Path) -> None:
-    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
-    # O_CREAT's mode applies to a new file only: a copy left by a crash keeps its mode unless narrowed here.
-    os.fchmod(descriptor, PRIVATE_FILE)
-    with source.open("rb") as reading, os.fdopen(descriptor, "wb") as writing:
+    # A copy left by a crash goes first: a file is made owner-only only when it is created.
+    target.unlink(missing_ok=True)
+    create_private(target)
+    with source.open("rb") as reading, target.open("wb") as writing:
         shutil.copyfileobj(reading, writing)
         writing.flush()
         os.fsync(writing.fileno())
@@ -109,12 +105,11 @@ def _keep_aside(database: Path, now: datetime) -> Path:
             "Make room or move that file away, then try again.",
         ) from None
     # A log left beside the path would be read as the restored database's own: it goes with the file it belongs to.
-    for suffix in SIDE_FILES:
-        log_file = _side_file(database, suffix)
+    for log_file, aside_log in zip(side_files(database), side_files(aside), strict=True):
         if log_file.exists():
-            log_file.replace(_side_file(aside, suffix))
+            log_file.replace(aside_log)
     # A database from before the bot made its files owner-only is kept aside for its owner alone all the same.
-    for kept in (aside, *(_side_file(aside, suffix) for suffix in SIDE_FILES)):
+    for kept in (aside, *side_files(aside)):
         if kept.exists():
             kept.chmod(PRIVATE_FILE)
     return aside
