@@ -101,9 +101,14 @@ async def send_once(
     return sent
 
 
-async def round_post(host: OnceHost, row: Round, channel: discord.abc.Messageable, **kwargs: Any) -> discord.Message:
+async def round_post(
+    host: OnceHost, row: Round, channel: discord.PartialMessageable | discord.Thread, **kwargs: Any
+) -> discord.Message | discord.PartialMessage:
     """A round's one channel post (a reminder, the monthly post, a brief, a feedback poll or summary): sent once,
-    with a nonce from the row, and recorded on the row."""
+    with a nonce from the row, and recorded on the row. A run resumed after the post was recorded (a stop before
+    the round finished) gets that post back instead of a second one."""
+    if row.channel_message_id is not None:
+        return channel.get_partial_message(row.channel_message_id)
 
     async def mark(channel_id: int, fingerprint: str) -> None:
         await sends.mark_post(host.db, row.id, channel_id, fingerprint, host.clock())
@@ -116,7 +121,5 @@ async def round_post(host: OnceHost, row: Round, channel: discord.abc.Messageabl
 async def round_notice(host: OnceHost, row: Round, channel_id: int, content: str) -> None:
     """A round's one line in a channel (the organisers'), never pinging: sent once, unless it went out before a
     stop; a Discord error raises, so the runner retries the round."""
-    if row.channel_message_id is not None:
-        return
     channel = host.get_partial_messageable(channel_id, guild_id=row.guild_id)
     await round_post(host, row, channel, content=content, allowed_mentions=discord.AllowedMentions.none())
