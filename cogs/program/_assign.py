@@ -97,6 +97,8 @@ class AssignedNotice(MeetingRound):
         slot = await program.slot(self.bot.db, int(notice_about(row)))
         if slot is None:
             return Outcome.skipped("the member was erased since")
+        if slot.status is not SlotStatus.CONFIRMED:
+            return Outcome.skipped("the slot was taken back since")
         text = self.bot.catalogue.text
 
         def compose(user_id: int, language: Language) -> DmMessage:

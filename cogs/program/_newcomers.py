@@ -15,7 +15,7 @@ from bot.i18n import msgkey
 from bot.meetings import Meeting, MeetingFormat, Window, closed_reason
 from bot.program import SlotKind, SlotStatus, intro_refusal, volunteer_refusal
 from bot.render import meeting_label
-from bot.rounds import DeliveryState, Outcome, Round, RoundKind
+from bot.rounds import DeliveryState, Outcome, RecipientsUnreachedError, Round, RoundKind
 from bot.services.dm import DmMessage
 from bot.services.once import round_post
 from cogs._interactions import IdButton, answers_errors
@@ -74,12 +74,15 @@ class Welcome(RoundHandler):
         # The network is about being seen: the welcome asks for the business profile straight away.
         profile = text(language, "profiles.welcome_invite")
         welcome_dm = text(language, "welcome.dm", network=network, next=next_line)
-        await bot.dm.deliver(row.id, lambda _user_id, _language: DmMessage(f"{welcome_dm}\n\n{profile}"))
-        unreached = [
-            user_id
-            for state in (DeliveryState.REFUSED, DeliveryState.FAILED)
-            for user_id in await rounds.recipients(bot.db, row.id, state)
-        ]
+        try:
+            await bot.dm.deliver(row.id, lambda _user_id, _language: DmMessage(f"{welcome_dm}\n\n{profile}"))
+        except RecipientsUnreachedError:
+            # Discord failed the DM for a moment: the newcomer is greeted in the channel now rather than minutes
+            # later (a DM that may have gone out after all stays in doubt, so it is never sent again).
+            owed = [user_id for user_id, _ in await sends.undelivered(bot.db, row.id)]
+        else:
+            owed = []
+        unreached = owed + await rounds.recipients(bot.db, row.id, DeliveryState.REFUSED)
         if unreached and row.channel_message_id is None:
             newcomer = discord.Object(unreached[0])
             greeting = text(language, "welcome.channel", mention=f"<@{newcomer.id}>", network=network, next=next_line)
@@ -191,7 +194,11 @@ class IntroPromotedNotice(MeetingRound):
             minutes = self.bot.config.program.intro_minutes
             return DmMessage(self.bot.catalogue.text(language, "intro.promoted", title=title, minutes=minutes))
 
-        await self.bot.dm.deliver(row.id, compose)
+        async def still_presenting(user_id: int) -> bool:
+            signup = await program.intro_signup(self.bot.db, meeting.id, user_id)
+            return signup is not None and signup.status is SlotStatus.CONFIRMED
+
+        await self.bot.dm.deliver(row.id, compose, still_owed=still_presenting)
         return Outcome.sent()
 
 

@@ -3,7 +3,7 @@ interaction expired, Discord had an error), the waiting list is still told, exac
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.rsvp import RsvpState
 from db import rsvps
@@ -189,3 +189,22 @@ async def test_an_assigned_member_hears_of_it_even_when_the_organisers_answer_fa
     await bot.rounds.run_due()
     await settle_bot(bot)
     assert dms_with(server, server.mette, confirmed) == 1
+
+
+async def test_an_assignment_taken_back_before_its_dm_went_out_is_not_told(server: Server, running: RunningBot) -> None:
+    """The "you are confirmed" DM is a round written with the assignment; if Discord holds it up and the organiser
+    unassigns the member meanwhile, the retry must not tell them a slot they no longer have."""
+    bot = await running.start()
+    await create(server, "1/12", "2.0")
+    dms_only = rf"^/channels/(?!{server.announcements.id}/|{server.organisers_channel.id}/)\d+/messages$"
+    server.emu.refuse("POST", dms_only, times=3, status=503, code=0, message="Service Unavailable")
+    await assigned_hot_seat(server, bot)
+    out = await server.emu.run_command(
+        server.organiser, server.announcements, "program unassign", options={"meeting": "1", "member": server.mette}
+    )
+    assert out.ephemeral
+    await settle_bot(bot)
+    server.clock.now += timedelta(minutes=10)
+    await bot.rounds.run_due()
+    await settle_bot(bot)
+    assert [dm.content for dm in server.emu.dms_to(server.mette) if "Den varme stol" in dm.content] == []
