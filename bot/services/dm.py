@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import discord
@@ -51,23 +50,6 @@ class DmMessage:
     # With a nonce Discord returns the earlier message instead of a second one when a send is repeated within
     # minutes (e.g. the bot died between sending and recording it).
     nonce: str | None = None
-
-
-@dataclass(slots=True)
-class FanOutReport:
-    outcomes: Counter[DmOutcome] = field(default_factory=Counter)
-
-    @property
-    def sent(self) -> int:
-        return self.outcomes[DmOutcome.SENT]
-
-    @property
-    def refused(self) -> int:
-        return self.outcomes[DmOutcome.REFUSED]
-
-    @property
-    def failed(self) -> int:
-        return self.outcomes[DmOutcome.FAILED]
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,18 +189,3 @@ class DirectMessenger:
         config = self._bot.config
         stored = await members.languages(self._bot.db, config.discord.guild_id, [user_id])
         return stored.get(user_id, config.network.language)
-
-    async def fan_out(
-        self, user_ids: Iterable[int], compose: Callable[[int, Language], Awaitable[DmMessage] | DmMessage]
-    ) -> FanOutReport:
-        """One DM per member, each in the member's language; returns how many were sent, refused, failed."""
-        ids = list(dict.fromkeys(user_ids))
-        config = self._bot.config
-        stored = await members.languages(self._bot.db, config.discord.guild_id, ids)
-        report = FanOutReport()
-        for user_id in ids:
-            composed = compose(user_id, stored.get(user_id, config.network.language))
-            message = await composed if isinstance(composed, Awaitable) else composed
-            outcome, _ = await self.send(user_id, message)
-            report.outcomes[outcome] += 1
-        return report

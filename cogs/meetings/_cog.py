@@ -89,7 +89,7 @@ class Meetings(commands.Cog):
         await self.rsvps.after_change(meeting, change)
 
     @commands.Cog.listener()
-    async def on_members_promoted(self, meeting_id: int, user_ids: tuple[int, ...]) -> None:
+    async def on_members_promoted(self, meeting_id: int) -> None:
         """Members moved up the waiting list: their notice was written with the move, and goes out now."""
         await arm_open(self.bot, meeting_id, RoundKind.PROMOTED)
 

@@ -134,7 +134,7 @@ class RemoveGuestButton(IdButton, template=r"mv:guest-del:(?P<guest_id>\d+)"):
         log.info("guest removed", extra={"meeting_id": guest.meeting_id, "user_id": interaction.user.id})
         bot.dispatch("announcement_outdated", guest.meeting_id)
         if promoted:
-            bot.dispatch("members_promoted", guest.meeting_id, promoted)
+            bot.dispatch("members_promoted", guest.meeting_id)
         content, view = await guest_panel(
             interaction, guest.meeting_id, bot.catalogue.text(language, "guests.removed", name=plain(guest.name))
         )

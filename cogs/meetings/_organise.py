@@ -282,7 +282,7 @@ class Organiser:
         await self.bot.rounds.schedule_meeting(after, changed=True)
         self.bot.tasks.spawn(self.bot.rounds.run(result.follow_up), "round-after-edit")
         if result.promoted:
-            self.bot.dispatch("members_promoted", after.id, result.promoted)
+            self.bot.dispatch("members_promoted", after.id)
         title = self.label(after, language)
         if not members_must_hear(result.before, after):
             await interaction.followup.send(self._text(language, "meeting.edited", title=title), ephemeral=True)

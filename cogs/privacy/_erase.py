@@ -55,7 +55,7 @@ async def follow_up(bot: MikroVirkBot, user_id: int, erasure: Erasure) -> None:
     for released in erasure.released:
         bot.dispatch("announcement_outdated", released.meeting_id)
         if released.promoted:
-            bot.dispatch("members_promoted", released.meeting_id, released.promoted)
+            bot.dispatch("members_promoted", released.meeting_id)
     if erasure.reactions:
         bot.dispatch("member_reactions_erased", user_id, tuple(erasure.reactions))
     for topic_id in (*erasure.voted_topics, *erasure.anonymised_topics):
