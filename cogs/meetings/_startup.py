@@ -17,7 +17,7 @@ import discord
 
 from bot.meetings import Meeting, MeetingStatus
 from bot.rounds import RETRY_BACKOFF, Outcome, Round, RoundKind
-from bot.services.rounds import describe
+from bot.services.rounds import describe, timer_id
 from cogs._rounds import MeetingRound
 from cogs.meetings._organise import Organiser
 from cogs.meetings._rsvp import Rsvps
@@ -60,6 +60,8 @@ class Reconciler:
                 await self.reconcile(meeting.id)
             except Exception as error:  # whatever failed, this meeting fails alone and its rounds are still armed
                 await self._retry_later(meeting, error)
+            else:
+                await self._no_retry_needed(meeting)
             await bot.rounds.start_meeting(meeting)
         log.info("announcements reconciled", extra={"meetings": len(coming)})
 
@@ -70,13 +72,24 @@ class Reconciler:
             log.warning("announcement not reconciled, retrying later", extra=extra)
         else:
             log.error("announcement not reconciled, retrying later", exc_info=error, extra=extra)
-        open_retries = [
+        if not await self._open_retries(meeting):  # one left by an earlier start keeps its attempts: told once
+            await bot.rounds.add_one_off(meeting.guild_id, meeting.id, RoundKind.RECONCILE, bot.clock() + RETRY_BACKOFF)
+
+    async def _no_retry_needed(self, meeting: Meeting) -> None:
+        """A retry left open by an earlier start would reconcile the post all over again (every reaction re-read)."""
+        bot = self.bot
+        for row in await self._open_retries(meeting):
+            await rounds.cancel_pending(
+                bot.db, row.guild_id, meeting.id, row.kind, row.subject, "reconciled at start", bot.clock()
+            )
+            bot.timers.cancel(timer_id(row.id))
+
+    async def _open_retries(self, meeting: Meeting) -> list[Round]:
+        return [
             row
-            for row in await rounds.for_meeting(bot.db, meeting.id)
+            for row in await rounds.for_meeting(self.bot.db, meeting.id)
             if row.kind is RoundKind.RECONCILE and not row.state.finished
         ]
-        if not open_retries:  # one left by an earlier start keeps its attempts, so the organisers hear once
-            await bot.rounds.add_one_off(meeting.guild_id, meeting.id, RoundKind.RECONCILE, bot.clock() + RETRY_BACKOFF)
 
 
 class ReconcileRetry(MeetingRound):

@@ -42,6 +42,19 @@ async def armed(bot: MikroVirkBot, meeting_id: int | None) -> tuple[int, int]:
     return len(rows), len(timers)
 
 
+async def start_without_read_access_to_the_first_post(server: Server, running: RunningBot) -> MikroVirkBot:
+    """Three meetings announced, then a start at which Discord refuses to show the first post (403)."""
+    bot = await running.start()
+    posts = await create_meetings(server)
+    await settle_bot(bot)
+    await running.kill()
+    channel = server.announcements.id
+    server.emu.refuse("GET", rf"^/channels/{channel}/messages/{posts[0].id}$", code=50001, message="Missing Access")
+    bot = await running.start()
+    await server.emu.wait_for(lambda: cog(bot).reconciled, timeout=10)
+    return bot
+
+
 def organiser_notices(server: Server, needle: str) -> int:
     return sum(needle in m.content for m in server.emu.channel_messages(server.organisers_channel))
 
@@ -98,15 +111,7 @@ async def test_one_failing_announcement_fails_alone_and_every_round_is_armed(
 async def test_a_meeting_that_never_reconciles_is_told_to_the_organisers_once(
     server: Server, running: RunningBot
 ) -> None:
-    emu = server.emu
-    bot = await running.start()
-    posts = await create_meetings(server)
-    await settle_bot(bot)
-    await running.kill()
-    channel = server.announcements.id
-    emu.refuse("GET", rf"^/channels/{channel}/messages/{posts[0].id}$", code=50001, message="Missing Access")
-    bot = await running.start()
-    await emu.wait_for(lambda: cog(bot).reconciled, timeout=10)
+    bot = await start_without_read_access_to_the_first_post(server, running)
     for _ in range(MAX_ATTEMPTS + 1):
         server.clock.advance(RETRY_BACKOFF * 2**MAX_ATTEMPTS)
         await bot.rounds.run_due()
@@ -141,3 +146,19 @@ async def test_a_post_whose_reactions_fail_is_still_published(server: Server, ru
     await emu.wait_for(lambda: cog(bot).reconciled, timeout=10)
     await settle_bot(bot)
     assert set(post.reactions) >= {"✅", "❔", "❌"}
+
+
+async def test_a_retry_left_by_an_earlier_start_goes_once_the_next_start_reconciles(
+    server: Server, running: RunningBot
+) -> None:
+    """A start that could not reconcile a post leaves a retry; when the next start reconciles it, the retry is not
+    run as well (it would read every reaction of the post again)."""
+    bot = await start_without_read_access_to_the_first_post(server, running)
+    (retry,) = [r for r in await rounds.for_meeting(bot.db, 1) if r.kind is RoundKind.RECONCILE]
+    await running.kill()
+    server.emu.stop_refusing()
+    bot = await running.start()
+    await server.emu.wait_for(lambda: cog(bot).reconciled, timeout=10)
+    left = await rounds.get(bot.db, retry.id)
+    assert left is not None and left.state.value == "cancelled" and left.reason == "reconciled at start"
+    assert bot.scheduler.get_job(timer_id(retry.id)) is None
