@@ -173,7 +173,9 @@ class PollPost(RoundHandler):
             )
             channel_id, message_id = posted.channel.id, posted.id
         await polls.set_message(bot.db, poll.id, channel_id, message_id)
-        if poll.closes_at is not None and still_open:
+        if not still_open:
+            await polls.close(bot.db, poll.id)  # it went up closed, and no closing round will come
+        elif poll.closes_at is not None:
             await bot.rounds.plan(RoundKind.POLL_CLOSE, str(poll.id), poll.closes_at)
         return Outcome.sent()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from bot.polls import PollStatus
 from db import polls, topics
 from tests.e2e.conftest import RunningBot, Server, settle_bot
 from tests.fakediscord import FakeMessage
@@ -134,3 +135,24 @@ async def test_a_newcomers_welcome_refused_by_discord_comes_once_when_discord_is
     await bot.rounds.run_due()
     await settle_bot(bot)
     assert greetings() == 1
+
+
+async def test_a_poll_whose_post_is_held_up_past_its_end_goes_up_closed_and_stays_closed(
+    server: Server, running: RunningBot
+) -> None:
+    """Discord refuses the post until after the poll's closing time: it goes up closed, and the poll is closed in
+    the database too, so no later redraw puts its buttons back."""
+    bot = await running.start()
+    server.emu.refuse("POST", channel_posts(server.announcements.id), times=1)
+    await server.emu.run_command(
+        server.organiser,
+        server.announcements,
+        "poll create",
+        options={"question": "Hvilken dag passer?", "options": "mandag; tirsdag", "closes_in": "1h"},
+    )
+    server.clock.advance(timedelta(hours=2))
+    await retry_round(server, running)
+    (post,) = poll_posts(server)
+    assert post.embeds[0]["footer"]["text"].startswith("Lukket") and not post.components
+    poll = await polls.get(bot.db, 1)
+    assert poll is not None and poll.status is PollStatus.CLOSED
